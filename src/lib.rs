@@ -1,0 +1,12 @@
+//! Hangar's GTK-free core: the async libvirt driver layer, statistics, the VNC session and the
+//! domain XML model. Nothing here links to GTK, so tests and benchmarks run without a display.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod driver;
+pub mod i18n;
+pub mod model;
+pub mod secrets;
+pub mod stats;
+pub mod vnc;

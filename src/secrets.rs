@@ -1,0 +1,1 @@
+//! Connection and console passwords in the Secret Service, through `keyring`.

@@ -1,0 +1,85 @@
+//! The GTK side of Hangar: relm4 components, one file per room, fed by the GTK-free core.
+//!
+//! The application is single-instance: a second launch forwards its command line over D-Bus
+//! to the primary instance, whose window acts on it.
+
+mod about;
+mod settings;
+mod window;
+
+use std::process::ExitCode;
+
+use adw::prelude::*;
+use gtk::{gio, glib};
+use relm4::{MessageBroker, RelmApp};
+
+use hangar::{cli, config, i18n::gettext};
+
+pub use window::WindowInput;
+
+/// Lets the command-line handler reach the window component.
+static WINDOW_BROKER: MessageBroker<WindowInput> = MessageBroker::new();
+
+/// Registers resources, builds the application and runs it until the last window closes.
+pub fn run(args: Vec<String>) -> ExitCode {
+    gio::resources_register_include!("hangar.gresource")
+        .expect("the GResource bundle is compiled into the binary by build.rs");
+    glib::set_application_name(&gettext("Hangar"));
+
+    let app = adw::Application::builder()
+        .application_id(config::APP_ID)
+        .resource_base_path("/io/github/hangar_vm/Hangar")
+        .flags(gio::ApplicationFlags::HANDLES_COMMAND_LINE)
+        .build();
+    app.connect_command_line(|app, command_line| {
+        let args: Vec<String> = command_line
+            .arguments()
+            .iter()
+            .skip(1)
+            .map(|arg| arg.to_string_lossy().into_owned())
+            .collect();
+        match cli::parse(&args) {
+            Ok(options) => {
+                WINDOW_BROKER.send(WindowInput::CommandLine(options));
+                app.activate();
+                glib::ExitCode::SUCCESS
+            }
+            // A second launch validates its own arguments before forwarding them, so this is
+            // only reached by a hand-crafted D-Bus call.
+            Err(error) => {
+                eprintln!("hangar: ignoring a forwarded command line: {error}");
+                glib::ExitCode::from(2)
+            }
+        }
+    });
+    app.connect_startup(|_| gtk::Window::set_default_icon_name(config::APP_ID));
+    install_app_actions(&app);
+
+    // The command line was validated in `main`, so the primary instance always accepts it.
+    RelmApp::from_app(app)
+        .with_broker(&WINDOW_BROKER)
+        .with_args(args)
+        .run::<window::Window>(());
+    ExitCode::SUCCESS
+}
+
+/// Application-wide actions: quit and about.
+fn install_app_actions(app: &adw::Application) {
+    let quit = gio::SimpleAction::new("quit", None);
+    quit.connect_activate(glib::clone!(
+        #[weak]
+        app,
+        move |_, _| app.quit()
+    ));
+    app.add_action(&quit);
+    app.set_accels_for_action("app.quit", &["<Control>q"]);
+    app.set_accels_for_action("window.close", &["<Control>w"]);
+
+    let about = gio::SimpleAction::new("about", None);
+    about.connect_activate(glib::clone!(
+        #[weak]
+        app,
+        move |_, _| about::show(app.active_window().as_ref())
+    ));
+    app.add_action(&about);
+}

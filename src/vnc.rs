@@ -1,0 +1,1 @@
+//! GTK-free VNC console session on vnc-rs: transport, framebuffer and input mapping.
