@@ -118,23 +118,21 @@ impl TotalsBuilder {
         self.domains += 1;
         self.active_domains += 1;
         // Host-relative CPU percent back to busy cores, so hosts of different sizes add up.
-        let cores = readings
-            .reading(Metric::HostCpu)
-            .value()
-            .map(|percent| percent / 100.0 * f64::from(self.host.cpus));
-        self.add_column(CORES, readings.reading(Metric::HostCpu), cores);
+        let cores_per_percent = f64::from(self.host.cpus) / 100.0;
+        self.add_column(CORES, readings, Metric::HostCpu, cores_per_percent);
         for (metric, column) in SUMMED {
-            let reading = readings.reading(metric);
-            self.add_column(column, reading, reading.value());
+            self.add_column(column, readings, metric, 1.0);
         }
     }
 
-    fn add_column(&mut self, column: usize, reading: Reading, value: Option<f64>) {
+    fn add_column(&mut self, column: usize, readings: &Readings, metric: Metric, factor: f64) {
         let bit = 1 << column;
-        if let Some(value) = value {
-            self.values[column] += value;
+        // Values are NaN exactly when the code is not `Value`.
+        let value = readings.values[metric.index()];
+        if !value.is_nan() {
+            self.values[column] += f64::from(value) * factor;
             self.has_value |= bit;
-        } else if reading.is_not_available() {
+        } else if readings.codes[metric.index()] == Code::NotAvailable {
             self.has_not_available |= bit;
         }
     }

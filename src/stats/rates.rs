@@ -117,11 +117,13 @@ impl Baseline {
             *self = Self::default();
             return Readings::gaps(GapReason::Inactive);
         }
-        let seconds = self
+        // Multiplying by the reciprocal: one division per domain instead of seven.
+        let per_second = self
             .taken_at
             .and_then(|previous| at.checked_duration_since(previous))
             .map(|elapsed| elapsed.as_secs_f64())
-            .filter(|seconds| *seconds >= MIN_INTERVAL_SECS);
+            .filter(|seconds| *seconds >= MIN_INTERVAL_SECS)
+            .map(f64::recip);
         let current = [
             counters.cpu_time_ns,
             counters.disk_rd_bytes,
@@ -139,17 +141,17 @@ impl Baseline {
         {
             self.valid = 0;
         }
-        let mut per_second = [Rate::NotAvailable; COUNTERS];
+        let mut rates = [Rate::NotAvailable; COUNTERS];
         for (index, value) in current.into_iter().enumerate() {
             let bit = 1u8 << index;
             let Some(value) = value else {
                 self.valid &= !bit;
                 continue;
             };
-            per_second[index] = match seconds {
+            rates[index] = match per_second {
                 // A single counter going backwards (a disk unplugged) restarts only its rate.
-                Some(seconds) if self.has(index) && value >= self.counters[index] => {
-                    Rate::Value((value - self.counters[index]) as f64 / seconds)
+                Some(per_second) if self.has(index) && value >= self.counters[index] => {
+                    Rate::Value((value - self.counters[index]) as f64 * per_second)
                 }
                 _ => Rate::Gap(GapReason::Warmup),
             };
@@ -159,7 +161,7 @@ impl Baseline {
         self.taken_at = Some(at);
 
         let mut readings = Readings::gaps(GapReason::Warmup);
-        let cores = per_second[CPU].map(|ns| Rate::Value(ns / 1e9));
+        let cores = rates[CPU].map(|ns| Rate::Value(ns / 1e9));
         readings.set(
             Metric::GuestCpu,
             cores.map(|cores| percent_of(cores, counters.vcpus.unwrap_or(0))),
@@ -171,12 +173,12 @@ impl Baseline {
         let (used, allocated) = memory(counters);
         readings.set(Metric::MemUsed, used);
         readings.set(Metric::MemAllocated, allocated);
-        readings.set(Metric::DiskRead, per_second[DISK_RD_BYTES]);
-        readings.set(Metric::DiskWrite, per_second[DISK_WR_BYTES]);
-        readings.set(Metric::DiskReadOps, per_second[DISK_RD_REQS]);
-        readings.set(Metric::DiskWriteOps, per_second[DISK_WR_REQS]);
-        readings.set(Metric::NetRx, per_second[NET_RX]);
-        readings.set(Metric::NetTx, per_second[NET_TX]);
+        readings.set(Metric::DiskRead, rates[DISK_RD_BYTES]);
+        readings.set(Metric::DiskWrite, rates[DISK_WR_BYTES]);
+        readings.set(Metric::DiskReadOps, rates[DISK_RD_REQS]);
+        readings.set(Metric::DiskWriteOps, rates[DISK_WR_REQS]);
+        readings.set(Metric::NetRx, rates[NET_RX]);
+        readings.set(Metric::NetTx, rates[NET_TX]);
         readings
     }
 
