@@ -134,3 +134,13 @@ fn a_store_series_maps_onto_the_window() {
         assert_eq!(model.legend()[0].value_text, "25.0%");
     }
 }
+
+#[test]
+fn pointer_positions_outside_the_window_read_its_edges() {
+    let now = Instant::now();
+    let model = ChartModel::new(&series(Unit::Percent, now, 60, |t| Some(t as f32)));
+    assert_eq!(model.readout(-5.0).entries[0].value, Some(0.0));
+    assert_eq!(model.readout(1e9).entries[0].value, Some(60.0));
+    assert_eq!(model.readout(f64::NAN).time, model.window.start());
+    assert_eq!(model.time_at(f64::INFINITY), now);
+}

@@ -336,3 +336,18 @@ fn dense_noisy_data_covers_each_columns_full_range() {
             .all(|row| (*row as f64 - layout.y_of(50.0)).abs() <= 2.0)
     );
 }
+
+#[test]
+fn degenerate_sizes_draw_nothing_without_failing_the_caller() {
+    let now = Instant::now();
+    let cpu = series(Unit::Percent, now, 60, |_| Some(50.0));
+    let model = ChartModel::new(&cpu);
+    for (width, height) in [(0, 0), (1, 1), (30, 10), (600, 3)] {
+        let (_surface, cr) = canvas(width.max(1), height.max(1));
+        let size = (width as u32, height as u32);
+        // Either drawn or a clear error: never a panic.
+        let _ = render_chart(&cr, size, &model, &style());
+        let _ = render_sparkline(&cr, size, &cpu, &SparklineStyle::new(RED));
+        assert_eq!(cr.status(), Ok(()));
+    }
+}

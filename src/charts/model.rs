@@ -231,8 +231,15 @@ impl ChartModel {
 
     /// The instant at `x` seconds from the window's start.
     pub fn time_at(&self, x: f64) -> Instant {
-        let start = self.window.start();
-        start + Duration::from_secs_f64(x.clamp(0.0, self.length_secs()))
+        self.window.start() + Duration::from_secs_f64(self.clamp_x(x))
+    }
+
+    /// `x` limited to the window (a pointer outside it, or NaN, reads its nearest edge).
+    fn clamp_x(&self, x: f64) -> f64 {
+        if x.is_nan() {
+            return 0.0;
+        }
+        x.clamp(0.0, self.length_secs())
     }
 
     /// The text of the state when there are no lines to draw.
@@ -259,7 +266,7 @@ impl ChartModel {
 
     /// What the pointer at `x` seconds from the window's start reads.
     pub fn readout(&self, x: f64) -> Readout {
-        let x = x.clamp(0.0, self.length_secs());
+        let x = self.clamp_x(x);
         let before_end = Duration::from_secs_f64(self.length_secs() - x);
         Readout {
             time: self.time_at(x),
