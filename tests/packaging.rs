@@ -42,10 +42,16 @@ fn check_sources(manifest_dir: &Path, module: &Value) -> Vec<PathBuf> {
                 let kind = fields["type"].as_str().expect("source has a type");
                 if let Some(path) = fields.get("path").and_then(Value::as_str) {
                     let path = manifest_dir.join(path);
-                    assert!(path.exists(), "{kind} source {} does not exist", path.display());
+                    assert!(
+                        path.exists(),
+                        "{kind} source {} does not exist",
+                        path.display()
+                    );
                 }
                 if matches!(kind, "archive" | "file") && fields.contains_key("url") {
-                    let sha = fields["sha256"].as_str().expect("remote sources are pinned");
+                    let sha = fields["sha256"]
+                        .as_str()
+                        .expect("remote sources are pinned");
                     assert_eq!(sha.len(), 64, "sha256 of {:?}", fields["url"]);
                 }
             }
@@ -87,38 +93,66 @@ fn check_manifest(name: &str, app_id: &str) {
 
     let all = modules(&manifest["modules"]);
     let names: Vec<&str> = all.iter().filter_map(|m| m["name"].as_str()).collect();
-    assert!(names.contains(&"libvirt") && names.contains(&"hangar"), "{names:?}");
-    let libvirt = all.iter().find(|m| m["name"] == "libvirt").expect("libvirt module");
+    assert!(
+        names.contains(&"libvirt") && names.contains(&"hangar"),
+        "{names:?}"
+    );
+    let libvirt = all
+        .iter()
+        .find(|m| m["name"] == "libvirt")
+        .expect("libvirt module");
     let opts = libvirt["config-opts"].to_string();
-    for needed in ["-Ddriver_remote=enabled", "-Ddriver_test=enabled", "-Ddriver_libvirtd=disabled"] {
+    for needed in [
+        "-Ddriver_remote=enabled",
+        "-Ddriver_test=enabled",
+        "-Ddriver_libvirtd=disabled",
+    ] {
         assert!(opts.contains(needed), "libvirt module lacks {needed}");
     }
-    assert!(libvirt["sources"][0]["url"].as_str().unwrap().contains("libvirt-"));
+    assert!(
+        libvirt["sources"][0]["url"]
+            .as_str()
+            .is_some_and(|url| url.contains("libvirt-"))
+    );
 
     for module in all {
         for file in check_sources(&dir, module) {
             // File sources are source lists themselves (cargo-sources.json): they must parse too.
             let list = read_json(&file);
-            assert!(list.as_array().is_some_and(|l| !l.is_empty()), "{}", file.display());
+            assert!(
+                list.as_array().is_some_and(|l| !l.is_empty()),
+                "{}",
+                file.display()
+            );
         }
     }
 }
 
 #[test]
 fn release_manifest_parses_and_references_existing_files() {
-    check_manifest("io.github.hangar_vm.Hangar.json", "io.github.hangar_vm.Hangar");
+    check_manifest(
+        "io.github.hangar_vm.Hangar.json",
+        "io.github.hangar_vm.Hangar",
+    );
 }
 
 #[test]
 fn devel_manifest_parses_and_builds_from_the_local_tree() {
-    check_manifest("io.github.hangar_vm.Hangar.Devel.json", "io.github.hangar_vm.Hangar.Devel");
+    check_manifest(
+        "io.github.hangar_vm.Hangar.Devel.json",
+        "io.github.hangar_vm.Hangar.Devel",
+    );
     let manifest = read_json(&root().join("flatpak/io.github.hangar_vm.Hangar.Devel.json"));
     let hangar = modules(&manifest["modules"])
         .into_iter()
         .find(|m| m["name"] == "hangar")
         .expect("hangar module");
     assert!(hangar["sources"].to_string().contains(r#""type":"dir""#));
-    assert!(hangar["config-opts"].to_string().contains("-Dprofile=development"));
+    assert!(
+        hangar["config-opts"]
+            .to_string()
+            .contains("-Dprofile=development")
+    );
 }
 
 /// `name-version` → checksum of every crates.io package in Cargo.lock.
@@ -128,7 +162,10 @@ fn locked_crates() -> BTreeMap<String, String> {
     let mut fields: BTreeMap<&str, String> = BTreeMap::new();
     for line in lock.lines().chain(std::iter::once("[[package]]")) {
         if line == "[[package]]" {
-            if fields.get("source").is_some_and(|s| s.contains("crates.io-index")) {
+            if fields
+                .get("source")
+                .is_some_and(|s| s.contains("crates.io-index"))
+            {
                 crates.insert(
                     format!("{}-{}", fields["name"], fields["version"]),
                     fields["checksum"].clone(),
@@ -149,12 +186,21 @@ fn cargo_sources_match_cargo_lock() {
     for source in sources.as_array().expect("a list") {
         if source["type"] == "archive" {
             let dest = source["dest"].as_str().expect("dest");
-            let crate_dir = dest.strip_prefix("cargo/vendor/").expect("vendored under cargo/vendor");
-            vendored.insert(crate_dir.to_owned(), source["sha256"].as_str().unwrap().to_owned());
+            let crate_dir = dest
+                .strip_prefix("cargo/vendor/")
+                .expect("vendored under cargo/vendor");
+            vendored.insert(
+                crate_dir.to_owned(),
+                source["sha256"].as_str().unwrap().to_owned(),
+            );
         }
     }
     let locked = locked_crates();
-    assert!(locked.len() > 100, "Cargo.lock parsed: {} crates", locked.len());
+    assert!(
+        locked.len() > 100,
+        "Cargo.lock parsed: {} crates",
+        locked.len()
+    );
     assert_eq!(
         vendored, locked,
         "flatpak/cargo-sources.json is out of date: run flatpak/generate-cargo-sources.py"
