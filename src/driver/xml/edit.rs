@@ -306,15 +306,45 @@ impl XmlDocument {
     }
 
     /// Removes the device at `index` of `<devices>` and returns its complete XML.
+    ///
+    /// Removing the first `<serial>` also removes the `<console>` that merely mirrors it (the
+    /// first console, of the same type, with a `serial` target): libvirt would otherwise turn
+    /// that console into a copy of the next serial port. virt-manager does the same.
     pub fn remove_device_at(&mut self, index: usize) -> Result<String, XmlError> {
         let domain = self.domain_mut()?;
-        let count = domain.child("devices").map_or(0, |d| d.elements().count());
-        domain
-            .child_mut("devices")
-            .and_then(|devices| devices.remove_element_at(index))
+        let devices = domain.child_mut("devices");
+        let count = devices.as_ref().map_or(0, |d| d.elements().count());
+        let Some(devices) = devices.filter(|_| index < count) else {
+            return Err(XmlError::NoSuchDevice { index, count });
+        };
+        let mirror = mirroring_console(devices, index);
+        let removed = devices
+            .remove_element_at(index)
             .map(|removed| removed.to_xml_string())
-            .ok_or(XmlError::NoSuchDevice { index, count })
+            .ok_or(XmlError::NoSuchDevice { index, count })?;
+        if let Some(console) = mirror {
+            // The console came after the serial: its index moved down by one.
+            let console = if console > index { console - 1 } else { console };
+            devices.remove_element_at(console);
+        }
+        Ok(removed)
     }
+}
+
+/// The index of the console that mirrors the serial port at `index`, if that is the first
+/// serial port and the first console is its mirror.
+fn mirroring_console(devices: &Element, index: usize) -> Option<usize> {
+    let serial = devices.element_at(index).filter(|e| e.name() == "serial")?;
+    let first_serial = devices.elements().position(|e| e.name() == "serial")?;
+    let (console_index, console) = devices
+        .elements()
+        .enumerate()
+        .find(|(_, e)| e.name() == "console")?;
+    let target_type = console.child("target").and_then(|t| t.attr("type"));
+    let mirrors = first_serial == index
+        && console.attr("type") == serial.attr("type")
+        && target_type.as_deref().is_none_or(|t| t == "serial");
+    mirrors.then_some(console_index)
 }
 
 /// Sets, creates or removes the text element `name` of `parent`.
