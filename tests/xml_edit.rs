@@ -32,7 +32,11 @@ fn assert_refused(
     let error = edit(&mut doc).expect_err("the edit should be refused");
     assert!(expected(&error), "unexpected error: {error:?}");
     assert!(!error.to_string().is_empty());
-    assert_eq!(doc.to_xml_string(), xml, "a refused edit changed the document");
+    assert_eq!(
+        doc.to_xml_string(),
+        xml,
+        "a refused edit changed the document"
+    );
 }
 
 #[test]
@@ -49,10 +53,18 @@ fn title_is_replaced_added_and_removed() {
         &["<title>Rich guest &amp; friends</title>"],
         &["<title>New &lt;title&gt;</title>"],
     );
-    assert_eq!(DomainXml::parse(&new).map(|d| d.title), Ok(Some("New <title>".into())));
+    assert_eq!(
+        DomainXml::parse(&new).map(|d| d.title),
+        Ok(Some("New <title>".into()))
+    );
 
     let removed = edit_rich(|d| d.set_title(None));
-    assert_changed(RICH, &removed, &["<title>Rich guest &amp; friends</title>"], &[]);
+    assert_changed(
+        RICH,
+        &removed,
+        &["<title>Rich guest &amp; friends</title>"],
+        &[],
+    );
 
     let bare = "<domain>\n  <name>x</name>\n  <uuid>u</uuid>\n  <memory>1</memory>\n</domain>";
     let mut doc = XmlDocument::parse(bare).expect("parses");
@@ -73,7 +85,10 @@ fn description_keeps_line_breaks() {
     let new = edit_rich(|d| d.set_description(Some("one & two\nthree")));
     let (removed, added) = diff::changed_lines(RICH, &new);
     assert_eq!(removed.len(), 2, "the old two-line description");
-    assert_eq!(added, ["  <description>one &amp; two", "three</description>"]);
+    assert_eq!(
+        added,
+        ["  <description>one &amp; two", "three</description>"]
+    );
     let read = DomainXml::parse(&new).expect("parses");
     assert_eq!(read.description.as_deref(), Some("one & two\nthree"));
 }
@@ -233,7 +248,10 @@ fn os_boot_order_replaces_per_device_order() {
     assert!(new.contains("<cmdline>console=ttyS0 quiet</cmdline>\n    <boot dev='network'/>\n    <boot dev='hd'/>\n    <bootmenu"), "{new}");
     let read = DomainXml::parse(&new).expect("parses");
     assert!(!read.uses_device_boot_order());
-    assert_eq!(read.os.boot_devices, [BootDevice::Network, BootDevice::HardDisk]);
+    assert_eq!(
+        read.os.boot_devices,
+        [BootDevice::Network, BootDevice::HardDisk]
+    );
 
     let invalid = |e: &XmlError| matches!(e, XmlError::InvalidValue { .. });
     assert_refused(
@@ -260,7 +278,10 @@ fn device_boot_order_replaces_os_boot_entries() {
         &["<boot dev='hd'/>"],
         &["<boot order='2'/>", "<boot order='1'/>"],
     );
-    assert!(new.contains("<target dev='vda'/>\n      <boot order='2'/>\n    </disk>"), "{new}");
+    assert!(
+        new.contains("<target dev='vda'/>\n      <boot order='2'/>\n    </disk>"),
+        "{new}"
+    );
     let read = DomainXml::parse(&new).expect("parses");
     assert_eq!(read.devices[1].boot_order, Some(1));
     assert_eq!(read.devices[0].boot_order, Some(2));
@@ -271,7 +292,12 @@ fn device_boot_order_replaces_os_boot_entries() {
     assert_changed(
         RICH,
         &rich_new,
-        &["<boot order='2'/>", "<boot order='1'/>", "<boot order='3'/>", "<boot order='4'/>"],
+        &[
+            "<boot order='2'/>",
+            "<boot order='1'/>",
+            "<boot order='3'/>",
+            "<boot order='4'/>",
+        ],
         &["<boot order='1'/>"],
     );
 
@@ -304,7 +330,17 @@ fn removing_a_device_returns_its_xml_and_checks_it_is_still_the_same() {
         "<interface type='bridge'>\n      <mac address='52:54:00:ab:cd:ef'/>\n      <source bridge='br0'/>\n      <model type='e1000e'/>\n    </interface>"
     );
     let new = edited.to_xml_string();
-    assert_changed(RICH, &new, &removed.lines().collect::<Vec<_>>().iter().map(|l| l.trim()).collect::<Vec<_>>(), &[]);
+    assert_changed(
+        RICH,
+        &new,
+        &removed
+            .lines()
+            .collect::<Vec<_>>()
+            .iter()
+            .map(|l| l.trim())
+            .collect::<Vec<_>>(),
+        &[],
+    );
     let after = DomainXml::parse(&new).expect("parses");
     assert_eq!(after.devices.len(), vm.devices.len() - 1);
 
@@ -321,7 +357,10 @@ fn removing_a_device_returns_its_xml_and_checks_it_is_still_the_same() {
     let count = vm.devices.len();
     assert_eq!(
         doc.clone().remove_device_at(count),
-        Err(XmlError::NoSuchDevice { index: count, count })
+        Err(XmlError::NoSuchDevice {
+            index: count,
+            count
+        })
     );
     // `edited` leaves the original alone.
     let via_edited = doc.edited(|d| d.remove_device_at(0)).expect("edited");

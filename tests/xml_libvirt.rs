@@ -98,10 +98,8 @@ fn independent_device_names(xml: &str) -> Vec<String> {
                 }
                 path.push(name);
             }
-            Event::Empty(tag) => {
-                if path == ["domain", "devices"] {
-                    names.push(tag.name().0.to_owned());
-                }
+            Event::Empty(tag) if path == ["domain", "devices"] => {
+                names.push(tag.name().0.to_owned());
             }
             Event::End(_) => {
                 path.pop();
@@ -131,7 +129,11 @@ fn xmllint_device_count(xml: &str) -> Option<usize> {
 fn assert_complete_device_list(xml: &str) -> DomainXml {
     let domain = DomainXml::parse(xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
     let elements: Vec<&str> = domain.devices.iter().map(|d| d.element.as_str()).collect();
-    assert_eq!(elements, independent_device_names(xml), "device list differs");
+    assert_eq!(
+        elements,
+        independent_device_names(xml),
+        "device list differs"
+    );
     if let Some(count) = xmllint_device_count(xml) {
         assert_eq!(domain.devices.len(), count, "xmllint counts differently");
     }
@@ -169,7 +171,10 @@ fn rich_domain_read_back_from_libvirt_lists_every_device() {
         kinds.dedup();
     }
     assert_eq!(kinds_in, kinds_out);
-    assert!(domain.devices.len() > fixture.devices.len(), "libvirt adds an fdc controller");
+    assert!(
+        domain.devices.len() > fixture.devices.len(),
+        "libvirt adds an fdc controller"
+    );
     // The password is in the dump but nowhere in the model.
     assert!(!format!("{domain:?}").contains(PASSWORD));
     let vnc = domain
@@ -303,7 +308,10 @@ fn boot_order_edits_through_libvirt() {
         &["<boot dev='cdrom'/>", "<boot dev='hd'/>"],
     );
     let read = DomainXml::parse(&after).expect("parses");
-    assert_eq!(read.os.boot_devices, [BootDevice::Cdrom, BootDevice::HardDisk]);
+    assert_eq!(
+        read.os.boot_devices,
+        [BootDevice::Cdrom, BootDevice::HardDisk]
+    );
 
     // Per device: the first NIC, then the first disk. Their indices come from the model.
     let conn = test_driver();
@@ -317,7 +325,8 @@ fn boot_order_edits_through_libvirt() {
         panic!("the rich domain has a NIC and vda")
     };
     let mut doc = XmlDocument::parse(&before).expect("parses");
-    doc.set_device_boot_order(&[nic, disk]).expect("boot order set");
+    doc.set_device_boot_order(&[nic, disk])
+        .expect("boot order set");
     let after = defined
         .redefine(&conn, &doc.to_xml_string())
         .unwrap_or_else(|e| panic!("libvirt refused the edit: {e}"));
@@ -325,7 +334,10 @@ fn boot_order_edits_through_libvirt() {
     assert_eq!(read.devices[nic].boot_order, Some(1));
     assert_eq!(read.devices[disk].boot_order, Some(2));
     assert_eq!(
-        read.devices.iter().filter(|d| d.boot_order.is_some()).count(),
+        read.devices
+            .iter()
+            .filter(|d| d.boot_order.is_some())
+            .count(),
         2
     );
     // vda keeps order 2 (an unchanged line); the cdrom's 1, the NIC's 3 and the USB host
@@ -333,7 +345,11 @@ fn boot_order_edits_through_libvirt() {
     assert_changed(
         &before,
         &after,
-        &["<boot order='1'/>", "<boot order='3'/>", "<boot order='4'/>"],
+        &[
+            "<boot order='1'/>",
+            "<boot order='3'/>",
+            "<boot order='4'/>",
+        ],
         &["<boot order='1'/>"],
     );
 }
@@ -398,7 +414,10 @@ fn device_removal_through_libvirt() {
             let [DeviceKind::Video(video)] = videos.as_slice() else {
                 panic!("one video device left: {videos:?}")
             };
-            assert_eq!((video.model.as_deref(), video.primary), (Some("virtio"), true));
+            assert_eq!(
+                (video.model.as_deref(), video.primary),
+                (Some("virtio"), true)
+            );
             removals += 1;
             continue;
         }
@@ -446,7 +465,10 @@ fn rename_of_a_shut_off_domain_through_xml() {
     doc.set_name(&new_name).expect("valid name");
     // Same UUID under a new name: libvirt wants the old definition gone first.
     let refused = conn.define_domain_xml(&doc.to_xml_string());
-    assert!(refused.is_err(), "libvirt accepted a second name for one UUID");
+    assert!(
+        refused.is_err(),
+        "libvirt accepted a second name for one UUID"
+    );
     drop(old);
     let renamed = Defined::new(&conn, &doc.to_xml_string());
     assert_changed(
@@ -467,7 +489,11 @@ fn every_demo_fleet_domain_parses() {
         .filter(|path| path.extension().is_some_and(|ext| ext == "xml"))
         .collect();
     files.sort();
-    assert!(!files.is_empty(), "no demo fleet files in {}", demo.display());
+    assert!(
+        !files.is_empty(),
+        "no demo fleet files in {}",
+        demo.display()
+    );
     let mut parsed = 0;
     for file in files {
         let uri = format!("test://{}", file.display());

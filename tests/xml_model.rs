@@ -146,7 +146,10 @@ fn every_device_of_the_rich_domain_is_listed_in_order_with_its_label() {
         assert_eq!(device.index, position);
         let opening = format!("<{}", device.element);
         assert!(device.xml.starts_with(&opening), "{}", device.xml);
-        assert!(!matches!(device.kind, DeviceKind::Other { .. }), "{device:?}");
+        assert!(
+            !matches!(device.kind, DeviceKind::Other { .. }),
+            "{device:?}"
+        );
     }
 }
 
@@ -381,7 +384,10 @@ fn the_graphics_password_never_reaches_the_model() {
     let document = XmlDocument::parse(RICH).expect("fixture parses");
     assert!(document.to_xml_string().contains(PASSWORD));
     assert!(!format!("{document:?}").contains(PASSWORD));
-    assert_eq!(document.device_xml(29).map(|x| x.contains(PASSWORD)), Some(true));
+    assert_eq!(
+        document.device_xml(29).map(|x| x.contains(PASSWORD)),
+        Some(true)
+    );
 }
 
 #[test]
@@ -480,8 +486,15 @@ fn boot_order_per_device_or_from_os() {
 
 #[test]
 fn firmware_is_found_from_attribute_or_loader() {
-    let firmware = |os: &str| parse(&format!("<domain><name>x</name>{os}</domain>")).os.firmware();
-    assert_eq!(firmware("<os firmware='efi'><type>hvm</type></os>"), Firmware::Uefi);
+    let firmware = |os: &str| {
+        parse(&format!("<domain><name>x</name>{os}</domain>"))
+            .os
+            .firmware()
+    };
+    assert_eq!(
+        firmware("<os firmware='efi'><type>hvm</type></os>"),
+        Firmware::Uefi
+    );
     assert_eq!(
         firmware("<os firmware='bios'><loader type='pflash'>/x</loader></os>"),
         Firmware::Bios
@@ -552,7 +565,8 @@ fn documents_that_are_not_domains_are_errors_in_words() {
             "{xml}"
         );
     }
-    let broken = error("<domain>\n  <name>x</name>\n  <devices>\n    <disk>\n  </devices>\n</domain>");
+    let broken =
+        error("<domain>\n  <name>x</name>\n  <devices>\n    <disk>\n  </devices>\n</domain>");
     let XmlError::Syntax { position, .. } = &broken else {
         panic!("{broken:?}")
     };

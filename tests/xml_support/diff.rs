@@ -40,7 +40,7 @@ pub fn changed_lines<'a>(before: &'a str, after: &'a str) -> (Vec<&'a str>, Vec<
 #[track_caller]
 pub fn assert_changed(before: &str, after: &str, removed: &[&str], added: &[&str]) {
     let (gone, new) = changed_lines(before, after);
-    fn trim<'a>(lines: Vec<&'a str>) -> Vec<&'a str> {
+    fn trim(lines: Vec<&str>) -> Vec<&str> {
         lines.into_iter().map(str::trim).collect()
     }
     assert_eq!(

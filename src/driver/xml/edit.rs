@@ -13,7 +13,7 @@
 //! # Ok::<(), hangar::driver::xml::XmlError>(())
 //! ```
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::devices::{BOOTABLE_ELEMENTS, Device};
 use super::error::XmlError;
@@ -239,12 +239,16 @@ impl XmlDocument {
     /// redirected USB devices can boot.
     pub fn set_device_boot_order(&mut self, device_indices: &[usize]) -> Result<(), XmlError> {
         let domain = self.domain_mut()?;
-        let devices = domain.child("devices");
-        let count = devices.map_or(0, |d| d.elements().count());
-        let mut seen = HashSet::new();
-        for &index in device_indices {
+        let devices: Vec<&Element> = domain
+            .child("devices")
+            .map(|d| d.elements().collect())
+            .unwrap_or_default();
+        let count = devices.len();
+        // device index → boot order (1-based), filled while checking the list.
+        let mut orders = HashMap::new();
+        for (position, &index) in device_indices.iter().enumerate() {
             let element = devices
-                .and_then(|d| d.element_at(index))
+                .get(index)
                 .ok_or(XmlError::NoSuchDevice { index, count })?;
             if !BOOTABLE_ELEMENTS.contains(&element.name()) {
                 return Err(invalid(
@@ -255,7 +259,7 @@ impl XmlDocument {
                     ),
                 ));
             }
-            if !seen.insert(index) {
+            if orders.insert(index, position + 1).is_some() {
                 return Err(invalid(
                     &gettext("boot order"),
                     gettext("a device is listed twice"),
@@ -267,9 +271,9 @@ impl XmlDocument {
             os.remove_elements_where(|e| e.name() == "boot");
         }
         if let Some(devices) = domain.child_mut("devices") {
-            for (position, &index) in device_indices.iter().enumerate() {
-                if let Some(device) = devices.element_at_mut(index) {
-                    let order = (position + 1).to_string();
+            for (index, device) in devices.elements_mut().enumerate() {
+                if let Some(order) = orders.get(&index) {
+                    let order = order.to_string();
                     device.insert_element(Element::new("boot").with_attr("order", &order), &[]);
                 }
             }
@@ -324,7 +328,11 @@ impl XmlDocument {
             .ok_or(XmlError::NoSuchDevice { index, count })?;
         if let Some(console) = mirror {
             // The console came after the serial: its index moved down by one.
-            let console = if console > index { console - 1 } else { console };
+            let console = if console > index {
+                console - 1
+            } else {
+                console
+            };
             devices.remove_element_at(console);
         }
         Ok(removed)

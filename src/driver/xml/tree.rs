@@ -36,35 +36,40 @@ pub enum Node {
     ProcessingInstruction(String),
     /// The content of the `<?xml …?>` declaration.
     Declaration(String),
-    /// The content of `<!DOCTYPE …>`, kept verbatim and never interpreted.
+    /// The whole `<!DOCTYPE …>` declaration as written, never interpreted.
     DocType(String),
 }
 
-/// One attribute: its name and its value as written (escaped).
-#[derive(Clone, PartialEq, Eq)]
-pub struct Attribute {
-    name: String,
-    raw_value: String,
+/// One attribute, borrowed from its element: the name and the value as written (escaped).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Attribute<'a> {
+    name: &'a str,
+    raw_value: &'a str,
 }
 
-impl Attribute {
-    pub fn name(&self) -> &str {
-        &self.name
+impl<'a> Attribute<'a> {
+    pub fn name(&self) -> &'a str {
+        self.name
     }
 
     /// The value, unescaped.
-    pub fn value(&self) -> Cow<'_, str> {
-        unescape(&self.raw_value)
+    pub fn value(&self) -> Cow<'a, str> {
+        unescape(self.raw_value)
+    }
+
+    /// The value as written in the document, references still escaped.
+    pub fn raw_value(&self) -> &'a str {
+        self.raw_value
     }
 }
 
-impl fmt::Debug for Attribute {
+impl fmt::Debug for Attribute<'_> {
     /// Never prints a password: graphics `passwd` values are secrets.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let value = if is_secret_attribute(&self.name) {
+        let value = if is_secret_attribute(self.name) {
             "<redacted>"
         } else {
-            &self.raw_value
+            self.raw_value
         };
         write!(f, "{}={:?}", self.name, value)
     }
@@ -75,17 +80,28 @@ pub(crate) fn is_secret_attribute(name: &str) -> bool {
     name == "passwd"
 }
 
+/// Where one attribute's name and raw value sit in [`Element::attribute_text`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AttributeSpan {
+    pub(crate) name: (usize, usize),
+    pub(crate) value: (usize, usize),
+}
+
 /// An element with its attributes in document order and its children.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Element {
     name: String,
-    attributes: Vec<Attribute>,
-    /// The tag's text after the name exactly as written (spacing, quotes, line breaks), reused
-    /// when writing until an attribute changes. Every attribute setter clears it.
-    raw_attributes: Option<String>,
+    /// The start tag's text after the name exactly as written (spacing, quotes, line breaks),
+    /// rewritten in a plain form only when an attribute changes. One string per element keeps
+    /// parsing to a few allocations.
+    attribute_text: String,
+    /// The attributes in document order, as spans of `attribute_text`.
+    attributes: Vec<AttributeSpan>,
     children: Vec<Node>,
     /// Written as `<name/>` in the source; kept so unedited empty elements stay that way.
     self_closing: bool,
+    /// Whitespace between the name and `>` of the end tag (`</name\n>`), kept as written.
+    end_tag_padding: Option<String>,
 }
 
 impl Element {
@@ -93,10 +109,11 @@ impl Element {
     pub fn new(name: &str) -> Element {
         Element {
             name: name.to_owned(),
+            attribute_text: String::new(),
             attributes: Vec::new(),
-            raw_attributes: None,
             children: Vec::new(),
             self_closing: true,
+            end_tag_padding: None,
         }
     }
 
@@ -123,39 +140,49 @@ impl Element {
 
     /// The unescaped value of attribute `name`.
     pub fn attr(&self, name: &str) -> Option<Cow<'_, str>> {
-        self.attributes
-            .iter()
+        self.attributes()
             .find(|attribute| attribute.name == name)
-            .map(Attribute::value)
+            .map(|attribute| attribute.value())
     }
 
     /// The attributes in document order.
-    pub fn attributes(&self) -> &[Attribute] {
-        &self.attributes
+    pub fn attributes(&self) -> impl Iterator<Item = Attribute<'_>> {
+        let text = self.attribute_text.as_str();
+        let slice = move |(start, end): (usize, usize)| text.get(start..end).unwrap_or_default();
+        self.attributes.iter().map(move |span| Attribute {
+            name: slice(span.name),
+            raw_value: slice(span.value),
+        })
     }
 
     /// Sets attribute `name` to `value` (escaped here), in place if it exists, else appended.
     pub fn set_attr(&mut self, name: &str, value: &str) {
         let raw_value = escape_attribute(value);
-        self.raw_attributes = None;
-        match self.attributes.iter_mut().find(|a| a.name == name) {
-            Some(attribute) => attribute.raw_value = raw_value,
-            None => self.attributes.push(Attribute {
-                name: name.to_owned(),
-                raw_value,
-            }),
+        let mut pairs: Vec<(&str, &str)> =
+            self.attributes().map(|a| (a.name, a.raw_value)).collect();
+        match pairs.iter_mut().find(|(existing, _)| *existing == name) {
+            Some(pair) => pair.1 = &raw_value,
+            None => pairs.push((name, &raw_value)),
         }
+        let (text, spans) = attribute_text_of(&pairs);
+        self.attribute_text = text;
+        self.attributes = spans;
     }
 
     /// Removes attribute `name`; says whether it was there.
     pub fn remove_attr(&mut self, name: &str) -> bool {
-        let before = self.attributes.len();
-        self.attributes.retain(|attribute| attribute.name != name);
-        let removed = self.attributes.len() != before;
-        if removed {
-            self.raw_attributes = None;
+        let pairs: Vec<(&str, &str)> = self
+            .attributes()
+            .filter(|attribute| attribute.name != name)
+            .map(|a| (a.name, a.raw_value))
+            .collect();
+        if pairs.len() == self.attributes.len() {
+            return false;
         }
-        removed
+        let (text, spans) = attribute_text_of(&pairs);
+        self.attribute_text = text;
+        self.attributes = spans;
+        true
     }
 
     /// All child nodes in document order.
@@ -269,16 +296,18 @@ impl Element {
     }
 
     /// Removes every child element for which `remove` says yes (with its indentation); returns
-    /// how many went.
+    /// how many went. One pass, so hostile documents with huge child lists stay linear.
     pub fn remove_elements_where(&mut self, mut remove: impl FnMut(&Element) -> bool) -> usize {
         let mut removed = 0;
-        let mut index = 0;
-        while let Some(element) = self.element_at(index) {
-            if remove(element) {
-                self.remove_element_at(index);
-                removed += 1;
-            } else {
-                index += 1;
+        for node in std::mem::take(&mut self.children) {
+            match node {
+                Node::Element(element) if remove(&element) => {
+                    if self.children.last().is_some_and(is_whitespace_text) {
+                        self.children.pop();
+                    }
+                    removed += 1;
+                }
+                node => self.children.push(node),
             }
         }
         removed
@@ -377,16 +406,15 @@ impl Element {
     }
 
     fn contains_secret(&self) -> bool {
-        self.attributes.iter().any(|a| is_secret_attribute(&a.name))
+        self.attributes().any(|a| is_secret_attribute(a.name))
             || self.elements().any(Element::contains_secret)
     }
 
     fn redact_secrets(&mut self) {
         let secrets: Vec<String> = self
-            .attributes
-            .iter()
-            .filter(|a| is_secret_attribute(&a.name))
-            .map(|a| a.name.clone())
+            .attributes()
+            .filter(|a| is_secret_attribute(a.name))
+            .map(|a| a.name.to_owned())
             .collect();
         for name in secrets {
             self.set_attr(&name, "***");
@@ -400,12 +428,38 @@ impl Element {
 impl fmt::Debug for Element {
     /// Leaves out the raw attribute text: it may hold a password, which `Attribute` redacts.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let attributes: Vec<Attribute<'_>> = self.attributes().collect();
         f.debug_struct("Element")
             .field("name", &self.name)
-            .field("attributes", &self.attributes)
+            .field("attributes", &attributes)
             .field("children", &self.children)
             .finish()
     }
+}
+
+/// The attribute text ` a='1' b='2'` for `(name, raw value)` pairs, with the spans of each.
+pub(crate) fn attribute_text_of(pairs: &[(&str, &str)]) -> (String, Vec<AttributeSpan>) {
+    let mut text = String::new();
+    let mut spans = Vec::with_capacity(pairs.len());
+    for (name, raw_value) in pairs {
+        // A raw value holds at most one kind of quote unescaped; pick the other one.
+        let quote = if raw_value.contains('\'') { '"' } else { '\'' };
+        text.push(' ');
+        let name_start = text.len();
+        text.push_str(name);
+        let name_end = text.len();
+        text.push('=');
+        text.push(quote);
+        let value_start = text.len();
+        text.push_str(raw_value);
+        let value_end = text.len();
+        text.push(quote);
+        spans.push(AttributeSpan {
+            name: (name_start, name_end),
+            value: (value_start, value_end),
+        });
+    }
+    (text, spans)
 }
 
 fn is_whitespace(text: &str) -> bool {
@@ -474,11 +528,7 @@ fn write_node(out: &mut String, node: &Node) {
             out.push_str(content);
             out.push_str("?>");
         }
-        Node::DocType(content) => {
-            out.push_str("<!DOCTYPE ");
-            out.push_str(content);
-            out.push('>');
-        }
+        Node::DocType(declaration) => out.push_str(declaration),
     }
 }
 
@@ -487,25 +537,7 @@ fn write_node(out: &mut String, node: &Node) {
 fn write_element(out: &mut String, element: &Element) {
     out.push('<');
     out.push_str(&element.name);
-    match &element.raw_attributes {
-        Some(raw) => out.push_str(raw),
-        None => {
-            for attribute in &element.attributes {
-                // A raw value holds at most one kind of quote unescaped; pick the other one.
-                let quote = if attribute.raw_value.contains('\'') {
-                    '"'
-                } else {
-                    '\''
-                };
-                out.push(' ');
-                out.push_str(&attribute.name);
-                out.push('=');
-                out.push(quote);
-                out.push_str(&attribute.raw_value);
-                out.push(quote);
-            }
-        }
-    }
+    out.push_str(&element.attribute_text);
     if element.children.is_empty() && element.self_closing {
         out.push_str("/>");
         return;
@@ -516,6 +548,9 @@ fn write_element(out: &mut String, element: &Element) {
     }
     out.push_str("</");
     out.push_str(&element.name);
+    if let Some(padding) = &element.end_tag_padding {
+        out.push_str(padding);
+    }
     out.push('>');
 }
 
@@ -533,6 +568,8 @@ mod tests {
             "<a/>",
             "<?xml version=\"1.0\" encoding='UTF-8'?>\n<!-- lead -->\n<!DOCTYPE a>\n<a  x = \"1\"\n   y='&amp;&#10;'>t &lt; u<![CDATA[ <raw> ]]><?pi data?><!--c--><b></b><c /></a>\n<!-- tail -->\n",
             "<domain type='kvm'>\n  <name>x</name>\n  <devices>\n    <disk/>\n  </devices>\n</domain>",
+            "<!DOCTYPE\n  a [ <!ENTITY e 'x'> ]\n><a\n/><!-- spaces in end tags: --><!---->",
+            "<a><b\t></b\n  ></a >",
         ];
         for sample in samples {
             assert_eq!(parse(sample).to_xml_string(), sample);

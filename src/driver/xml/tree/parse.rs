@@ -2,11 +2,16 @@
 //! quick-xml leaves to its caller (one root, no stray text, unclosed elements, attribute
 //! syntax, references, forbidden characters) and the depth and size limits.
 
+use std::borrow::Cow;
+
 use quick_xml::events::attributes::AttrError;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 
-use super::{Attribute, Element, MAX_DEPTH, MAX_DOCUMENT_BYTES, Node, XmlDocument, is_whitespace};
+use super::{
+    AttributeSpan, Element, MAX_DEPTH, MAX_DOCUMENT_BYTES, Node, XmlDocument, attribute_text_of,
+    is_whitespace,
+};
 use crate::driver::xml::error::{Position, XmlError};
 use crate::driver::xml::text::{
     check_references, first_invalid_char, is_xml_name, resolve_reference,
@@ -111,7 +116,8 @@ impl<'a> Builder<'a> {
         }
         // Offsets inside the tag are relative to the character after `<`.
         let tag_offset = start + 1;
-        let mut attributes = Vec::new();
+        let attribute_text = tag.attributes_raw();
+        let mut pairs: Vec<(&str, Cow<'_, str>)> = Vec::new();
         for attribute in tag.attributes() {
             let attribute = attribute.map_err(|e| self.attribute_error(&e, tag_offset))?;
             let key = attribute.key.0;
@@ -133,17 +139,39 @@ impl<'a> Builder<'a> {
                 return Err(self.error(value_offset + offset, reason));
             }
             self.check_chars(raw_value, value_offset)?;
-            attributes.push(Attribute {
-                name: key.to_owned(),
-                raw_value: raw_value.to_owned(),
-            });
+            pairs.push((key, attribute.value));
         }
+        // The attributes are slices of the tag text; keep that text and where each sits.
+        let spans: Option<Vec<AttributeSpan>> = pairs
+            .iter()
+            .map(|(key, raw_value)| {
+                let Cow::Borrowed(raw_value) = raw_value else {
+                    return None;
+                };
+                let key_start = offset_within(attribute_text, key)?;
+                let value_start = offset_within(attribute_text, raw_value)?;
+                Some(AttributeSpan {
+                    name: (key_start, key_start + key.len()),
+                    value: (value_start, value_start + raw_value.len()),
+                })
+            })
+            .collect();
+        let (attribute_text, attributes) = match spans {
+            Some(spans) => (attribute_text.to_owned(), spans),
+            // Not slices after all (never with a string reader): write them out plainly.
+            None => {
+                let plain: Vec<(&str, &str)> =
+                    pairs.iter().map(|(k, v)| (*k, v.as_ref())).collect();
+                attribute_text_of(&plain)
+            }
+        };
         Ok(Element {
             name: name.to_owned(),
+            attribute_text,
             attributes,
-            raw_attributes: Some(tag.attributes_raw().to_owned()),
             children: Vec::new(),
             self_closing,
+            end_tag_padding: None,
         })
     }
 
@@ -207,7 +235,15 @@ pub(super) fn parse_document(input: &str) -> Result<XmlDocument, XmlError> {
                 builder.attach(element);
             }
             Event::End(_) => match builder.stack.pop() {
-                Some(open) => builder.attach(open.element),
+                Some(mut open) => {
+                    // `</name  >`: keep the padding quick-xml trims from the name.
+                    let end = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
+                    let padding = input
+                        .get(start + 2 + open.element.name.len()..end.saturating_sub(1))
+                        .filter(|padding| !padding.is_empty());
+                    open.element.end_tag_padding = padding.map(str::to_owned);
+                    builder.attach(open.element);
+                }
                 // quick-xml reports unmatched end tags itself; this only keeps us panic-free.
                 None => return Err(builder.error(start, gettext("an end tag has no start tag"))),
             },
@@ -275,7 +311,7 @@ pub(super) fn parse_document(input: &str) -> Result<XmlDocument, XmlError> {
                 }
                 builder.push(Node::Declaration(declaration.to_string()));
             }
-            Event::DocType(doctype) => {
+            Event::DocType(_) => {
                 let seen_before = builder.prolog.iter().any(|n| matches!(n, Node::DocType(_)));
                 if builder.root.is_some() || !builder.stack.is_empty() || seen_before {
                     return Err(builder.error(
@@ -285,7 +321,10 @@ pub(super) fn parse_document(input: &str) -> Result<XmlDocument, XmlError> {
                         ),
                     ));
                 }
-                builder.push(Node::DocType(doctype.to_string()));
+                // Kept whole as written: quick-xml normalises the space after the keyword.
+                let end = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
+                let declaration = input.get(start..end).unwrap_or_default();
+                builder.push(Node::DocType(declaration.to_owned()));
             }
             Event::Eof => break,
         }
