@@ -6,7 +6,7 @@
 mod diff;
 
 use diff::assert_changed;
-use hangar::driver::xml::{BootDevice, DomainXml, XmlDocument, XmlError};
+use hangar::driver::xml::{BootDevice, BootOrder, DomainXml, XmlDocument, XmlError};
 
 const RICH: &str = include_str!("data/rich-domain.xml");
 
@@ -316,6 +316,39 @@ fn device_boot_order_replaces_os_boot_entries() {
         |d| d.set_device_boot_order(&[7]),
         |e| matches!(e, XmlError::NoSuchDevice { index: 7, count: 3 }),
     );
+}
+
+#[test]
+fn boot_order_round_trips_through_the_model() {
+    let doc = rich();
+    let model = DomainXml::from_document(&doc).expect("model");
+    let BootOrder::Devices(mut order) = model.boot_order() else {
+        panic!("the fixture boots per device")
+    };
+    assert_eq!(order, [2, 1, 14, 35]); // cdrom, vda, first NIC, USB host device
+    assert!(order.iter().all(|&index| model.devices[index].can_boot()));
+    assert!(!model.devices[0].can_boot(), "the emulator cannot boot");
+    // Unchanged, writing the order back changes nothing visible to the model.
+    let same = doc
+        .edited(|d| d.set_boot_order(&model.boot_order()))
+        .expect("same order");
+    assert_eq!(
+        DomainXml::parse(&same).map(|d| d.boot_order()),
+        Ok(model.boot_order())
+    );
+    // Moving the NIC first.
+    order.retain(|&index| index != 14);
+    order.insert(0, 14);
+    let moved = doc
+        .edited(|d| d.set_boot_order(&BootOrder::Devices(order.clone())))
+        .expect("reordered");
+    assert_eq!(
+        DomainXml::parse(&moved).map(|d| d.boot_order()),
+        Ok(BootOrder::Devices(order))
+    );
+    let os = BootOrder::Os(vec![BootDevice::Floppy]);
+    let legacy = doc.edited(|d| d.set_boot_order(&os)).expect("os order");
+    assert_eq!(DomainXml::parse(&legacy).map(|d| d.boot_order()), Ok(os));
 }
 
 #[test]

@@ -31,6 +31,13 @@ pub struct Device {
     pub alias: Option<String>,
 }
 
+impl Device {
+    /// Whether libvirt lets this device take part in a per-device boot order.
+    pub fn can_boot(&self) -> bool {
+        BOOTABLE_ELEMENTS.contains(&self.element.as_str())
+    }
+}
+
 /// What a device is, with the fields Hangar shows for it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum DeviceKind {

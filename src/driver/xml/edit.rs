@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::devices::{BOOTABLE_ELEMENTS, Device};
 use super::error::XmlError;
-use super::model::{BootDevice, attr_u32, domain_root};
+use super::model::{BootDevice, BootOrder, attr_u32, domain_root};
 use super::tree::{Element, XmlDocument};
 use crate::i18n::{gettext, gettext_f};
 
@@ -197,6 +197,15 @@ impl XmlDocument {
             fit_topology(topology, maximum);
         }
         Ok(())
+    }
+
+    /// Writes back a boot order as [`super::DomainXml::boot_order`] reads it: per device or
+    /// as `<os>` entries (each form removes the other).
+    pub fn set_boot_order(&mut self, order: &BootOrder) -> Result<(), XmlError> {
+        match order {
+            BootOrder::Devices(indices) => self.set_device_boot_order(indices),
+            BootOrder::Os(devices) => self.set_os_boot_order(devices),
+        }
     }
 
     /// Sets the `<os><boot dev=…>` list and removes every per-device `<boot order>` (libvirt

@@ -4,6 +4,8 @@
 
 use std::borrow::Cow;
 
+use crate::i18n::{gettext, gettext_f};
+
 /// The replacement of one predefined entity name, if it is one.
 fn predefined_entity(name: &str) -> Option<char> {
     match name {
@@ -56,13 +58,19 @@ pub(crate) fn check_references(raw: &str) -> Result<(), (usize, String)> {
     while let Some(amp) = rest.find('&') {
         let after = &rest[amp + 1..];
         let Some(semicolon) = after.find(';') else {
-            return Err((consumed + amp, "'&' is not followed by a reference".into()));
+            return Err((
+                consumed + amp,
+                gettext("an '&' does not start a reference (write &amp; for the character)"),
+            ));
         };
         let body = &after[..semicolon];
         if resolve_reference(body).is_none() {
             return Err((
                 consumed + amp,
-                format!("unknown or invalid reference &{body};"),
+                gettext_f(
+                    "unknown or invalid reference &{name}; (only the XML predefined entities and character references are accepted)",
+                    &[("name", body)],
+                ),
             ));
         }
         let skip = amp + 1 + semicolon + 1;

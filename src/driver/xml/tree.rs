@@ -105,7 +105,9 @@ pub struct Element {
 }
 
 impl Element {
-    /// A new empty element, written as `<name/>` until it gets children.
+    /// A new empty element, written as `<name/>` until it gets children. The name (like the
+    /// attribute names given to [`Element::set_attr`]) must be a valid XML name: edits use
+    /// fixed libvirt names, never user input.
     pub fn new(name: &str) -> Element {
         Element {
             name: name.to_owned(),
@@ -131,11 +133,6 @@ impl Element {
 
     pub fn name(&self) -> &str {
         &self.name
-    }
-
-    /// Renames the element (used nowhere in libvirt edits but cheap to keep symmetrical).
-    pub fn set_name(&mut self, name: &str) {
-        name.clone_into(&mut self.name);
     }
 
     /// The unescaped value of attribute `name`.
