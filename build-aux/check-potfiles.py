@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Checks po/POTFILES.in: every source file with translatable strings is listed, every listed
-file exists, and xgettext really extracts every msgid the Rust sources pass to gettext."""
+file exists, and xgettext really extracts every msgid the Rust sources pass to gettext.
+
+Usage: check-potfiles.py [SOURCE_ROOT] [--fix]   (--fix rewrites POTFILES.in with every such file)"""
 
 import pathlib
 import sys
@@ -24,7 +26,11 @@ def files_with_strings(root: pathlib.Path) -> set[str]:
 
 
 def main() -> int:
-    root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ".").resolve()
+    positional = [arg for arg in sys.argv[1:] if not arg.startswith("--")]
+    root = pathlib.Path(positional[0] if positional else ".").resolve()
+    if "--fix" in sys.argv:
+        header = "# Files with translatable strings. build-aux/check-potfiles.py (run by meson test) keeps this complete.\n"
+        (root / "po" / "POTFILES.in").write_text(header + "".join(f + "\n" for f in sorted(files_with_strings(root))))
     listed = xgettext.potfiles(root)
     problems = []
     problems += [f"listed but missing: {f}" for f in listed if not (root / f).exists()]
