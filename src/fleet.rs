@@ -66,7 +66,12 @@ pub struct VmSummary {
 
 impl VmSummary {
     /// A row for a VM whose statistics have not arrived yet.
-    pub fn new(connection: ConnectionId, uuid: DomainUuid, name: String, host_label: String) -> Self {
+    pub fn new(
+        connection: ConnectionId,
+        uuid: DomainUuid,
+        name: String,
+        host_label: String,
+    ) -> Self {
         Self {
             connection,
             uuid,
@@ -251,7 +256,10 @@ pub fn natural_cmp(a: &str, b: &str) -> Ordering {
                 };
                 let (x, y) = (take_number(&mut a_chars), take_number(&mut b_chars));
                 let (x_trim, y_trim) = (x.trim_start_matches('0'), y.trim_start_matches('0'));
-                let order = x_trim.len().cmp(&y_trim.len()).then_with(|| x_trim.cmp(y_trim));
+                let order = x_trim
+                    .len()
+                    .cmp(&y_trim.len())
+                    .then_with(|| x_trim.cmp(y_trim));
                 if order != Ordering::Equal {
                     return order;
                 }
@@ -284,8 +292,16 @@ mod tests {
     use super::*;
 
     fn vm(name: &str, state: DomainState, cpu: Option<f64>) -> VmSummary {
-        let uuid = format!("{:032x}", name.len() as u128 * 7919 + name.as_bytes()[0] as u128);
-        let mut row = VmSummary::new(ConnectionId(1), uuid.parse().unwrap(), name.into(), "lab".into());
+        let uuid = format!(
+            "{:032x}",
+            name.len() as u128 * 7919 + name.as_bytes()[0] as u128
+        );
+        let mut row = VmSummary::new(
+            ConnectionId(1),
+            uuid.parse().unwrap(),
+            name.into(),
+            "lab".into(),
+        );
         row.state = state;
         row.cpu_percent = cpu;
         row

@@ -40,7 +40,7 @@ fn states_follow_the_data() {
     assert_eq!(pair.state, ChartState::Data);
     let legend = pair.legend();
     assert_eq!(legend[0].label.as_deref(), Some("Read"));
-    assert_eq!(legend[0].value_text, "1.00 MiB/s");
+    assert_eq!(legend[0].value_text, "1.0 MiB/s");
     assert_eq!(legend[1].label.as_deref(), Some("Write"));
     assert_eq!(legend[1].value_text, "Not available");
 }
@@ -65,7 +65,7 @@ fn readouts_give_values_gaps_and_stale_values() {
     let model = ChartModel::new(&cpu);
     let at = |x: f64| model.readout(x).entries[0].clone();
     assert_eq!(at(10.0).value, Some(10.0));
-    assert_eq!(at(10.0).text, "10.0%");
+    assert_eq!(at(10.0).text, "10 %");
     assert_eq!(at(10.4).value, Some(10.0), "nearest point");
     assert_eq!(at(20.0).value, None, "gap");
     assert_eq!(at(20.0).text, "—");
@@ -131,7 +131,7 @@ fn a_store_series_maps_onto_the_window() {
             "the newest point is at now"
         );
         assert!((model.lines[0].current.expect("current") - 25.0).abs() < 0.2);
-        assert_eq!(model.legend()[0].value_text, "25.0%");
+        assert_eq!(model.legend()[0].value_text, "25 %");
     }
 }
 

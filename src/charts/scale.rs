@@ -141,7 +141,7 @@ mod tests {
             assert_eq!(axis.max, 100.0);
             let ticks: Vec<f64> = axis.ticks().collect();
             assert_eq!(ticks, [0.0, 25.0, 50.0, 75.0, 100.0]);
-            assert_eq!(axis.label(50.0), "50%");
+            assert_eq!(axis.label(50.0), "50 %");
         }
     }
 

@@ -1,36 +1,39 @@
-//! Unit formatting for chart labels and current-value text: percentages, sizes (B … TiB),
-//! throughputs (B/s … TiB/s) and request rates, with one unit per axis so labels line up;
-//! relative time labels and "updated … ago" texts. All templates are translatable.
+//! Unit formatting for charts: axis labels that share one unit per axis ("0 MiB/s" … "4 MiB/s"),
+//! current values and read-outs in the same words as the fleet table (through
+//! [`crate::units`]), request rates, relative time labels and "updated … ago". All templates
+//! are translatable.
 
 use std::time::Duration;
 
 use crate::i18n::{gettext, gettext_f, ngettext_f};
 use crate::stats::{GapReason, Reading, Unit};
+use crate::units::{format_bytes, format_percent, format_rate, scale_bytes, unit_symbol};
 
 /// A unit with its prefix chosen: values are divided by `divisor()` and written with the
-/// prefix's label, e.g. `MiB/s`.
+/// prefix's symbol, e.g. `MiB/s`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UnitScale {
     unit: Unit,
     /// 0 = no prefix, 1 = Ki (or k for requests), 2 = Mi, …
-    prefix: u8,
+    prefix: usize,
 }
-
-/// Largest prefix offered (Ti).
-const MAX_PREFIX: u8 = 4;
 
 impl UnitScale {
     /// The largest prefix under which `value` is still at least 1 (so 1536 B/s is 1.5 KiB/s).
     pub fn for_value(unit: Unit, value: f64) -> Self {
-        let base = Self::base(unit);
-        let mut prefix = 0;
-        if base > 1.0 {
-            let mut scaled = value.abs();
-            while scaled >= base && prefix < MAX_PREFIX {
-                scaled /= base;
-                prefix += 1;
+        let prefix = match unit {
+            Unit::Percent => 0,
+            Unit::Bytes | Unit::BytesPerSecond => scale_bytes(value.abs()).1,
+            Unit::OpsPerSecond => {
+                let mut prefix = 0;
+                let mut scaled = value.abs();
+                while scaled >= 1000.0 && prefix < 2 {
+                    scaled /= 1000.0;
+                    prefix += 1;
+                }
+                prefix
             }
-        }
+        };
         Self { unit, prefix }
     }
 
@@ -39,61 +42,60 @@ impl UnitScale {
         self.unit
     }
 
-    fn base(unit: Unit) -> f64 {
-        match unit {
+    /// What one unit of this scale is in base units (e.g. 1048576 for MiB).
+    pub fn divisor(&self) -> f64 {
+        let base: f64 = match self.unit {
             Unit::Percent => 1.0,
             Unit::Bytes | Unit::BytesPerSecond => 1024.0,
             Unit::OpsPerSecond => 1000.0,
-        }
-    }
-
-    /// What one unit of this scale is in base units (e.g. 1048576 for MiB).
-    pub fn divisor(&self) -> f64 {
-        Self::base(self.unit).powi(i32::from(self.prefix))
+        };
+        base.powi(i32::try_from(self.prefix).unwrap_or(0))
     }
 
     /// `value` (in base units) written in this scale with `decimals` decimals, e.g. "1.5 MiB/s".
     pub fn format(&self, value: f64, decimals: usize) -> String {
         let number = format!("{:.*}", decimals, value / self.divisor());
-        self.with_unit(&number)
-    }
-
-    /// A number already scaled, followed by this scale's unit (translatable template).
-    fn with_unit(&self, number: &str) -> String {
-        let args = [("value", number)];
-        match (self.unit, self.prefix) {
-            (Unit::Percent, _) => gettext_f("{value}%", &args),
-            (Unit::Bytes, 0) => gettext_f("{value} B", &args),
-            (Unit::Bytes, 1) => gettext_f("{value} KiB", &args),
-            (Unit::Bytes, 2) => gettext_f("{value} MiB", &args),
-            (Unit::Bytes, 3) => gettext_f("{value} GiB", &args),
-            (Unit::Bytes, _) => gettext_f("{value} TiB", &args),
-            (Unit::BytesPerSecond, 0) => gettext_f("{value} B/s", &args),
-            (Unit::BytesPerSecond, 1) => gettext_f("{value} KiB/s", &args),
-            (Unit::BytesPerSecond, 2) => gettext_f("{value} MiB/s", &args),
-            (Unit::BytesPerSecond, 3) => gettext_f("{value} GiB/s", &args),
-            (Unit::BytesPerSecond, _) => gettext_f("{value} TiB/s", &args),
-            (Unit::OpsPerSecond, 0) => gettext_f("{value} op/s", &args),
-            (Unit::OpsPerSecond, 1) => gettext_f("{value}k op/s", &args),
-            (Unit::OpsPerSecond, _) => gettext_f("{value}M op/s", &args),
+        let symbol = unit_symbol(self.prefix);
+        // The same templates as `crate::units`, so charts and tables read alike.
+        match self.unit {
+            // Translators: a percentage; use your language's spacing, e.g. "{value} %" or "{value}%".
+            Unit::Percent => gettext_f("{value} %", &[("value", &number)]),
+            Unit::Bytes => gettext_f("{value} {unit}", &[("value", &number), ("unit", symbol)]),
+            Unit::BytesPerSecond => {
+                gettext_f("{value} {unit}/s", &[("value", &number), ("unit", symbol)])
+            }
+            Unit::OpsPerSecond => format_ops(&number, self.prefix),
         }
     }
 }
 
-/// A value for a label or a table cell, with about three significant digits and the fitting
-/// prefix: "42.5%", "1.23 GiB", "812 KiB/s", "37 op/s".
+/// Requests per second: "37 op/s", "12k op/s", "1.2M op/s".
+fn format_ops(number: &str, prefix: usize) -> String {
+    let args = [("value", number)];
+    match prefix {
+        // Translators: disk requests (operations) per second.
+        0 => gettext_f("{value} op/s", &args),
+        // Translators: thousands of disk requests (operations) per second.
+        1 => gettext_f("{value}k op/s", &args),
+        // Translators: millions of disk requests (operations) per second.
+        _ => gettext_f("{value}M op/s", &args),
+    }
+}
+
+/// A value for a legend, read-out or table cell, in the same words as the fleet table:
+/// "42 %", "1.5 GiB", "812 KiB/s", "37 op/s".
 pub fn format_value(unit: Unit, value: f64) -> String {
-    let scale = UnitScale::for_value(unit, value);
-    let scaled = (value / scale.divisor()).abs();
-    let decimals = match unit {
-        Unit::Percent => 1,
-        // Whole bytes and requests have no fractions worth showing.
-        _ if scale.prefix == 0 && (scaled >= 1.0 || scaled == 0.0) => 0,
-        _ if scaled >= 100.0 => 0,
-        _ if scaled >= 10.0 => 1,
-        _ => 2,
-    };
-    scale.format(value, decimals)
+    match unit {
+        Unit::Percent => format_percent(value),
+        Unit::Bytes => format_bytes(value),
+        Unit::BytesPerSecond => format_rate(value),
+        Unit::OpsPerSecond => {
+            let scale = UnitScale::for_value(unit, value);
+            let scaled = value.max(0.0) / scale.divisor();
+            let decimals = usize::from(scale.prefix > 0 && scaled < 10.0);
+            scale.format(value.max(0.0), decimals)
+        }
+    }
 }
 
 /// The text of a reading: its value, an em dash for a gap, or "Not available".
@@ -165,24 +167,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn values_get_the_fitting_prefix() {
+    fn values_read_like_the_fleet_table() {
         assert_eq!(format_value(Unit::BytesPerSecond, 0.0), "0 B/s");
-        assert_eq!(format_value(Unit::BytesPerSecond, 512.0), "512 B/s");
-        assert_eq!(format_value(Unit::BytesPerSecond, 1536.0), "1.50 KiB/s");
-        assert_eq!(
-            format_value(Unit::BytesPerSecond, 30.0 * 1048576.0),
-            "30.0 MiB/s"
-        );
-        assert_eq!(format_value(Unit::Bytes, 1.5 * 1073741824.0), "1.50 GiB");
-        assert_eq!(format_value(Unit::Bytes, 812.0 * 1024.0), "812 KiB");
-        assert_eq!(format_value(Unit::Percent, 42.46), "42.5%");
+        assert_eq!(format_value(Unit::BytesPerSecond, 1536.0), "1.5 KiB/s");
+        assert_eq!(format_value(Unit::Bytes, 1.5 * 1073741824.0), "1.5 GiB");
+        assert_eq!(format_value(Unit::Percent, 42.46), "42 %");
         assert_eq!(format_value(Unit::OpsPerSecond, 37.0), "37 op/s");
-        assert_eq!(format_value(Unit::OpsPerSecond, 12_500.0), "12.5k op/s");
+        assert_eq!(format_value(Unit::OpsPerSecond, 12_500.0), "12k op/s");
+        assert_eq!(format_value(Unit::OpsPerSecond, 2_500.0), "2.5k op/s");
+    }
+
+    #[test]
+    fn scales_write_every_label_in_one_unit() {
+        let mib = UnitScale::for_value(Unit::BytesPerSecond, 3.7 * 1048576.0);
+        assert_eq!(mib.format(0.0, 0), "0 MiB/s");
+        assert_eq!(mib.format(2.5 * 1048576.0, 1), "2.5 MiB/s");
+        assert_eq!(
+            UnitScale::for_value(Unit::Bytes, 3e9).format(2147483648.0, 0),
+            "2 GiB"
+        );
+        assert_eq!(
+            UnitScale::for_value(Unit::Percent, 100.0).format(75.0, 0),
+            "75 %"
+        );
     }
 
     #[test]
     fn readings_say_gap_or_not_available() {
-        assert_eq!(format_reading(Unit::Percent, Reading::Value(5.0)), "5.0%");
+        assert_eq!(format_reading(Unit::Percent, Reading::Value(5.0)), "5 %");
         assert_eq!(
             format_reading(Unit::Percent, Reading::Gap(GapReason::Inactive)),
             "—"
