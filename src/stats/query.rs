@@ -102,14 +102,6 @@ impl Series {
         self.points.last()?.value
     }
 
-    /// The largest value in the series.
-    pub fn max_value(&self) -> Option<f32> {
-        self.points
-            .iter()
-            .filter_map(|point| point.value)
-            .reduce(f32::max)
-    }
-
     /// How old the newest data is at `now`.
     pub fn age(&self, now: Instant) -> Option<Duration> {
         Some(now.saturating_duration_since(self.last_sample_at?))
@@ -124,49 +116,6 @@ impl Series {
             to: self.window.end,
             value: self.points.last().and_then(|point| point.value),
         })
-    }
-
-    /// The value at `time`: the nearest point's (within its spacing), `None` in a gap or
-    /// outside the data.
-    pub fn value_at(&self, time: Instant) -> Option<f32> {
-        let after = self.points.partition_point(|point| point.time < time);
-        let before = after
-            .checked_sub(1)
-            .and_then(|index| self.points.get(index));
-        let next = self.points.get(after);
-        let nearest = match (before, next) {
-            (Some(before), Some(next)) => {
-                if time.duration_since(before.time) <= next.time.duration_since(time) {
-                    before
-                } else {
-                    next
-                }
-            }
-            (Some(only), None) | (None, Some(only)) => {
-                // Beyond the ends, only within one spacing of the data.
-                let spacing = self.spacing_near(after)?;
-                let distance = if only.time > time {
-                    only.time.duration_since(time)
-                } else {
-                    time.duration_since(only.time)
-                };
-                if distance > spacing {
-                    return None;
-                }
-                only
-            }
-            (None, None) => return None,
-        };
-        nearest.value
-    }
-
-    fn spacing_near(&self, index: usize) -> Option<Duration> {
-        let index = index.clamp(1, self.points.len().checked_sub(1)?);
-        Some(
-            self.points[index]
-                .time
-                .saturating_duration_since(self.points[index - 1].time),
-        )
     }
 }
 
