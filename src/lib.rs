@@ -9,4 +9,5 @@ pub mod i18n;
 pub mod model;
 pub mod secrets;
 pub mod stats;
+pub mod uri;
 pub mod vnc;
