@@ -7,6 +7,7 @@ pub mod demo;
 pub mod driver;
 pub mod i18n;
 pub mod model;
+pub mod saved_connections;
 pub mod secrets;
 pub mod stats;
 pub mod uri;

@@ -4,6 +4,7 @@
 //! to the primary instance, whose window acts on it.
 
 mod about;
+mod saved_connections;
 mod settings;
 mod window;
 
