@@ -51,21 +51,8 @@ pub fn update(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ui::settings::memory_settings;
     use hangar::saved_connections::{AddOutcome, SavedConnection};
-
-    /// Settings of the schema build.rs compiled, in a memory backend (nothing touches dconf).
-    fn memory_settings() -> gio::Settings {
-        let source = gio::SettingsSchemaSource::from_directory(
-            concat!(env!("OUT_DIR"), "/schemas"),
-            None,
-            false,
-        )
-        .expect("build.rs compiles the schema into OUT_DIR/schemas");
-        let schema = source
-            .lookup(hangar::config::SCHEMA_ID, false)
-            .expect("the compiled schema holds Hangar's id");
-        gio::Settings::new_full(&schema, Some(&gio::memory_settings_backend_new()), None)
-    }
 
     #[test]
     fn connections_survive_a_store_and_a_fresh_load() {
