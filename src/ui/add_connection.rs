@@ -64,6 +64,10 @@ pub struct AddConnection {
     /// The URI being edited, if this is Edit Connection.
     previous_uri: Option<String>,
     result: Result<String, UriError>,
+    /// Bumped when the model, not the user, changes the custom URI text, so the view writes
+    /// the entry only then: writing it on every edit would fight the entry's own two-step
+    /// "changed" signals (delete, then insert) forever.
+    custom_uri_revision: u32,
 }
 
 #[derive(Debug)]
@@ -95,12 +99,16 @@ pub enum AddConnectionOutput {
 }
 
 pub struct AddConnectionWidgets {
+    hypervisor_row: adw::ComboRow,
+    hypervisor_handler: glib::SignalHandlerId,
     transport_row: adw::ComboRow,
     transport_model: gtk::StringList,
     transport_handler: glib::SignalHandlerId,
     /// The transports the transport list shows now, in its order.
     shown_transports: Vec<Transport>,
     custom_row: adw::EntryRow,
+    /// The `custom_uri_revision` last written into `custom_row`.
+    custom_uri_revision: u32,
     remote_group: adw::PreferencesGroup,
     host_row: adw::EntryRow,
     user_row: adw::EntryRow,
@@ -145,6 +153,7 @@ impl Component for AddConnection {
             name: init.name.clone().unwrap_or_default(),
             autoconnect: init.autoconnect,
             previous_uri: init.uri.clone(),
+            custom_uri_revision: 0,
         };
 
         let title = if editing {
@@ -192,7 +201,7 @@ impl Component for AddConnection {
             .position(|h| *h == model.form.hypervisor)
             .unwrap_or(0);
         hypervisor_row.set_selected(hypervisor_index as u32);
-        hypervisor_row.connect_selected_notify(glib::clone!(
+        let hypervisor_handler = hypervisor_row.connect_selected_notify(glib::clone!(
             #[strong]
             sender,
             move |row| sender.input(AddConnectionInput::Hypervisor(row.selected()))
@@ -346,11 +355,14 @@ impl Component for AddConnection {
         install_escape(&root);
 
         let mut widgets = AddConnectionWidgets {
+            hypervisor_row,
+            hypervisor_handler,
             transport_row,
             transport_model,
             transport_handler,
             shown_transports: Vec::new(),
             custom_row,
+            custom_uri_revision: 0,
             remote_group,
             host_row,
             user_row,
@@ -375,6 +387,7 @@ impl Component for AddConnection {
                 if hypervisor == Hypervisor::Custom && self.form.custom_uri.trim().is_empty() {
                     if let Ok(uri) = &self.result {
                         self.form.custom_uri = uri.clone();
+                        self.custom_uri_revision += 1;
                     }
                 }
                 self.form.hypervisor = hypervisor;
@@ -421,6 +434,20 @@ impl Component for AddConnection {
         let transports = hypervisor.transports();
         let custom = hypervisor == Hypervisor::Custom;
 
+        let hypervisor_index = Hypervisor::ALL
+            .iter()
+            .position(|h| *h == hypervisor)
+            .unwrap_or(0) as u32;
+        if widgets.hypervisor_row.selected() != hypervisor_index {
+            widgets
+                .hypervisor_row
+                .block_signal(&widgets.hypervisor_handler);
+            widgets.hypervisor_row.set_selected(hypervisor_index);
+            widgets
+                .hypervisor_row
+                .unblock_signal(&widgets.hypervisor_handler);
+        }
+
         if widgets.shown_transports != transports {
             // Refilling the list moves its selection; that is not the user's choice.
             widgets
@@ -452,7 +479,8 @@ impl Component for AddConnection {
         widgets.transport_row.set_visible(!custom);
         widgets.transport_row.set_sensitive(transports.len() > 1);
         widgets.custom_row.set_visible(custom);
-        if custom && widgets.custom_row.text() != self.form.custom_uri {
+        if widgets.custom_uri_revision != self.custom_uri_revision {
+            widgets.custom_uri_revision = self.custom_uri_revision;
             widgets.custom_row.set_text(&self.form.custom_uri);
         }
 

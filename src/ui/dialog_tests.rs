@@ -46,10 +46,17 @@ fn pump_until(what: &str, done: impl Fn() -> bool) {
     }
 }
 
-/// Lets pending messages and redraws run (relm4 handles inputs from the main context).
+/// Lets pending messages and redraws run (relm4 handles inputs from the main context). A
+/// context that never settles means two parts keep messaging each other: fail, don't hang.
 fn pump() {
     let context = glib::MainContext::default();
-    while context.iteration(false) {}
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while context.iteration(false) {
+        assert!(
+            Instant::now() < deadline,
+            "the main loop never settles: a message loop between view and model?"
+        );
+    }
 }
 
 fn descendants(root: &gtk::Widget) -> Vec<gtk::Widget> {
@@ -92,6 +99,7 @@ fn dialogs_work_through_their_widgets() {
     }
     adw::init().expect("libadwaita initialises after GTK");
     add_connection_builds_the_uri_and_refuses_bad_forms();
+    add_connection_custom_starts_from_the_built_uri();
     add_connection_edits_keep_the_uri_and_report_the_old_one();
     credential_prompt_returns_the_answers_in_order();
     preferences_follow_gsettings_both_ways();
@@ -186,6 +194,36 @@ fn add_connection_builds_the_uri_and_refuses_bad_forms() {
     assert!(matches!(
         &outputs.borrow()[0],
         AddConnectionOutput::AddConnection { uri, autoconnect: false, .. } if uri == "esx://esx1/?no_verify=1"
+    ));
+}
+
+fn add_connection_custom_starts_from_the_built_uri() {
+    let (dialog, outputs) = launch(AddConnectionInit::add());
+    let root = dialog.widget().clone();
+    dialog.emit(AddConnectionInput::Transport(1)); // SSH
+    dialog.emit(AddConnectionInput::Host("h".into()));
+    dialog.emit(AddConnectionInput::Hypervisor(8)); // Custom URI
+    pump();
+    let custom: adw::EntryRow = find(&root, |row: &adw::EntryRow| row.title() == "URI");
+    assert!(custom.is_visible());
+    assert_eq!(
+        custom.text(),
+        "qemu+ssh://h/system",
+        "the custom field starts from the form"
+    );
+    custom.set_text("qemu:///nope");
+    pump();
+    assert!(custom.has_css_class("error"));
+    assert!(label_shown(
+        &root,
+        &UriError::QemuPath("/nope".into()).to_string()
+    ));
+    custom.set_text("  test:///default ");
+    dialog.emit(AddConnectionInput::Confirm);
+    pump_until("the custom output", || !outputs.borrow().is_empty());
+    assert!(matches!(
+        &outputs.borrow()[0],
+        AddConnectionOutput::AddConnection { uri, .. } if uri == "test:///default"
     ));
 }
 
