@@ -48,12 +48,19 @@ impl PrivateSession {
     /// Starts the bus (and the keyring). `None` when the programs are not installed.
     fn start(with_keyring: bool) -> Option<PrivateSession> {
         let needed: &[&str] = if with_keyring {
-            &["dbus-daemon", "dbus-send", "gnome-keyring-daemon"]
+            &[
+                "dbus-daemon",
+                "dbus-send",
+                "gnome-keyring-daemon",
+                "secret-tool",
+            ]
         } else {
             &["dbus-daemon"]
         };
         if let Some(missing) = needed.iter().find(|program| !have(program)) {
-            let why = format!("{missing} is not installed (Debian: dbus, gnome-keyring)");
+            let why = format!(
+                "{missing} is not installed (Debian: dbus, gnome-keyring, libsecret-tools)"
+            );
             assert!(!require_all(), "HANGAR_TEST_REQUIRE_ALL=1 but {why}");
             eprintln!("skipping the Secret Service test: {why}");
             return None;
