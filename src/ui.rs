@@ -4,6 +4,12 @@
 //! to the primary instance, whose window acts on it.
 
 mod about;
+mod add_connection;
+mod credentials;
+#[cfg(test)]
+mod dialog_tests;
+mod preferences;
+mod saved_connections;
 mod settings;
 mod window;
 
@@ -63,7 +69,7 @@ pub fn run(args: Vec<String>) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Application-wide actions: quit and about.
+/// Application-wide actions: quit, preferences and about.
 fn install_app_actions(app: &adw::Application) {
     let quit = gio::SimpleAction::new("quit", None);
     quit.connect_activate(glib::clone!(
@@ -82,4 +88,6 @@ fn install_app_actions(app: &adw::Application) {
         move |_, _| about::show(app.active_window().as_ref())
     ));
     app.add_action(&about);
+
+    preferences::install_action(app);
 }

@@ -91,6 +91,7 @@ impl SimpleComponent for Window {
 fn primary_menu() -> gio::Menu {
     let menu = gio::Menu::new();
     let section = gio::Menu::new();
+    section.append(Some(&gettext("_Preferences")), Some("app.preferences"));
     section.append(
         Some(&gettext("_Keyboard Shortcuts")),
         Some("win.show-help-overlay"),
