@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod driver;
+pub mod fleetgen;
 pub mod i18n;
 pub mod model;
 pub mod secrets;
