@@ -2,6 +2,9 @@
 //! against what libvirt itself reports, every action, typed errors, events, polling and
 //! deadlines. Needs nothing but libvirt (the test driver runs in-process).
 
+// Test code: helpers outside #[test] functions may panic on failure too.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "driver_support/common.rs"]
 mod common;
 
@@ -12,8 +15,7 @@ use std::time::{Duration, Instant};
 
 use common::{TempFleet, Updates, demo_uris, driver, fast_options, is_state};
 use hangar::driver::{
-    ConnectionState, DomainInfo, DriverError, Inventory, LifecycleKind, Scope, UpdateKind,
-    XmlFlags,
+    ConnectionState, DomainInfo, DriverError, Inventory, LifecycleKind, Scope, UpdateKind, XmlFlags,
 };
 use hangar::fleetgen::{FleetSpec, GeneratedState, domains};
 use hangar::model::{DomainState, DomainUuid};
@@ -89,19 +91,32 @@ fn check_inventory_against_libvirt(uri: &str, inventory: &Inventory) {
     assert_eq!(inventory.node.cpus, node.cpus);
     assert_eq!(inventory.node.mhz, node.mhz);
     assert_eq!(
-        (inventory.node.sockets, inventory.node.cores, inventory.node.threads),
+        (
+            inventory.node.sockets,
+            inventory.node.cores,
+            inventory.node.threads
+        ),
         (node.sockets, node.cores, node.threads)
     );
     assert_eq!(inventory.node.memory_kib, node.memory);
     assert_eq!(inventory.node.hostname, conn.hostname().unwrap());
     assert_eq!(inventory.node.driver_type, conn.driver_type().unwrap());
-    assert_eq!(inventory.node.libvirt_version.0, conn.lib_version().unwrap());
+    assert_eq!(
+        inventory.node.libvirt_version.0,
+        conn.lib_version().unwrap()
+    );
 
     let mut networks: Vec<_> = conn
         .list_all_networks(0)
         .unwrap()
         .iter()
-        .map(|n| (n.name().unwrap(), n.is_active().unwrap(), n.autostart().unwrap()))
+        .map(|n| {
+            (
+                n.name().unwrap(),
+                n.is_active().unwrap(),
+                n.autostart().unwrap(),
+            )
+        })
         .collect();
     let mut our_networks: Vec<_> = inventory
         .networks
@@ -118,7 +133,12 @@ fn check_inventory_against_libvirt(uri: &str, inventory: &Inventory) {
         .iter()
         .map(|p| {
             let info = p.info().unwrap();
-            (p.name().unwrap(), p.is_active().unwrap(), info.capacity, info.allocation)
+            (
+                p.name().unwrap(),
+                p.is_active().unwrap(),
+                info.capacity,
+                info.allocation,
+            )
         })
         .collect();
     let mut our_pools: Vec<_> = inventory
@@ -253,7 +273,10 @@ async fn every_action_changes_state_as_libvirt_reports() {
     let mark = updates.seen.len();
     conn.suspend(vm).await.unwrap();
     assert_eq!(state_of(vm).await.0, DomainState::Paused);
-    changed(&mut updates, mark, vm, "paused", |i| i.state == DomainState::Paused).await;
+    changed(&mut updates, mark, vm, "paused", |i| {
+        i.state == DomainState::Paused
+    })
+    .await;
 
     conn.resume(vm).await.unwrap();
     assert_eq!(state_of(vm).await.0, DomainState::Running);
@@ -279,7 +302,10 @@ async fn every_action_changes_state_as_libvirt_reports() {
     let mark = updates.seen.len();
     conn.force_off(vm).await.unwrap();
     assert_eq!(state_of(vm).await.0, DomainState::ShutOff);
-    changed(&mut updates, mark, vm, "forced off", |i| i.state == DomainState::ShutOff).await;
+    changed(&mut updates, mark, vm, "forced off", |i| {
+        i.state == DomainState::ShutOff
+    })
+    .await;
 
     let mark = updates.seen.len();
     conn.set_autostart(off, true).await.unwrap();
@@ -315,16 +341,22 @@ async fn every_action_changes_state_as_libvirt_reports() {
 
     // XML round trip: the inactive XML defines a copy under a new name and UUID.
     let xml = conn
-        .domain_xml(off, XmlFlags {
-            inactive: true,
-            secure: true,
-        })
+        .domain_xml(
+            off,
+            XmlFlags {
+                inactive: true,
+                secure: true,
+            },
+        )
         .await
         .unwrap();
     assert!(xml.contains("<name>hangar-drv-renamed</name>"));
     let copy_uuid = "0c0ffee0-0000-4000-8000-000000000001";
     let copy_xml = xml
-        .replace("<name>hangar-drv-renamed</name>", "<name>hangar-drv-copy</name>")
+        .replace(
+            "<name>hangar-drv-renamed</name>",
+            "<name>hangar-drv-copy</name>",
+        )
         .replace(&off.to_string(), copy_uuid);
     let mark = updates.seen.len();
     let defined = conn.define_xml(copy_xml).await.unwrap();
@@ -342,9 +374,12 @@ async fn every_action_changes_state_as_libvirt_reports() {
     let mark = updates.seen.len();
     conn.undefine(vm).await.unwrap();
     updates
-        .wait_from(mark, "removed", Duration::from_secs(5), &mut |u| {
-            matches!(&u.kind, UpdateKind::DomainRemoved(uuid) if *uuid == vm)
-        })
+        .wait_from(
+            mark,
+            "removed",
+            Duration::from_secs(5),
+            &mut |u| matches!(&u.kind, UpdateKind::DomainRemoved(uuid) if *uuid == vm),
+        )
         .await;
     let left = conn
         .call(move |c| Ok(c.lookup_domain_by_uuid_string(&vm.to_string()).is_ok()))
@@ -363,14 +398,18 @@ async fn bad_input_gives_typed_errors_with_libvirt_messages_and_changes_nothing(
     let id = bad.id();
     updates
         .wait_for("failed", OPEN_TIMEOUT, |u| {
-            is_state(u, id, |s| matches!(s, ConnectionState::Failed(DriverError::InvalidUri { .. })))
+            is_state(u, id, |s| {
+                matches!(s, ConnectionState::Failed(DriverError::InvalidUri { .. }))
+            })
         })
         .await;
     // No driver for the scheme: libvirt's own message, verbatim.
     let unknown = driver.open("bogus:///x", fast_options(), updates.tx.clone());
     let id = unknown.id();
     updates
-        .wait_for("failed", OPEN_TIMEOUT, |u| is_state(u, id, |s| matches!(s, ConnectionState::Failed(_))))
+        .wait_for("failed", OPEN_TIMEOUT, |u| {
+            is_state(u, id, |s| matches!(s, ConnectionState::Failed(_)))
+        })
         .await;
     match unknown.state() {
         ConnectionState::Failed(DriverError::InvalidUri { message, .. }) => {
@@ -393,7 +432,10 @@ async fn bad_input_gives_typed_errors_with_libvirt_messages_and_changes_nothing(
     let conn = driver.open(&fleet.uri(), fast_options(), updates.tx.clone());
     let before = updates.connected(conn.id(), OPEN_TIMEOUT).await;
 
-    let malformed = conn.define_xml("<domain type='test'><name>x</name>").await.unwrap_err();
+    let malformed = conn
+        .define_xml("<domain type='test'><name>x</name>")
+        .await
+        .unwrap_err();
     let DriverError::Libvirt { code, message, .. } = &malformed else {
         panic!("{malformed:?}")
     };
@@ -402,12 +444,19 @@ async fn bad_input_gives_typed_errors_with_libvirt_messages_and_changes_nothing(
         "{code}: {message}"
     );
     assert!(message.contains("Premature end of data"), "{message}");
-    assert_eq!(malformed.to_string(), *message, "libvirt's message shown verbatim");
+    assert_eq!(
+        malformed.to_string(),
+        *message,
+        "libvirt's message shown verbatim"
+    );
     let invalid = conn
         .define_xml("<domain type='test'><name>x</name><memory>nonsense</memory></domain>")
         .await
         .unwrap_err();
-    assert!(matches!(invalid, DriverError::Libvirt { .. }), "{invalid:?}");
+    assert!(
+        matches!(invalid, DriverError::Libvirt { .. }),
+        "{invalid:?}"
+    );
 
     let ghost: DomainUuid = "deadbeef-dead-4eef-8eef-deadbeefdead".parse().unwrap();
     let missing = conn.start(ghost).await.unwrap_err();
@@ -491,18 +540,24 @@ async fn lifecycle_events_and_row_updates_arrive_fast() {
         let (row, info) = changed(&mut updates, mark, vm, action, |i| i.state == state).await;
         assert!(event < row, "the event precedes the re-read row");
         let latency = updates.seen[row].0 - acted_at;
-        assert!(latency < Duration::from_millis(100), "{action}: row updated after {latency:?}");
+        assert!(
+            latency < Duration::from_millis(100),
+            "{action}: row updated after {latency:?}"
+        );
         assert_eq!(info.state, state);
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn polling_follows_the_interval_and_can_change_at_runtime() {
-    let fleet = TempFleet::new("polling", &FleetSpec {
-        vms: 30,
-        seed: 14,
-        ..FleetSpec::default()
-    });
+    let fleet = TempFleet::new(
+        "polling",
+        &FleetSpec {
+            vms: 30,
+            seed: 14,
+            ..FleetSpec::default()
+        },
+    );
     let driver = driver();
     let mut updates = Updates::new();
     let conn = driver.open(&fleet.uri(), fast_options(), updates.tx.clone());
@@ -518,7 +573,11 @@ async fn polling_follows_the_interval_and_can_change_at_runtime() {
     let mark = updates.seen.len();
     updates.drain_for(Duration::from_millis(1500)).await;
     let fast = stats_times(&updates, mark);
-    assert!((5..=9).contains(&fast.len()), "200 ms polling gave {} ticks in 1.5 s", fast.len());
+    assert!(
+        (5..=9).contains(&fast.len()),
+        "200 ms polling gave {} ticks in 1.5 s",
+        fast.len()
+    );
 
     conn.set_polling(
         Duration::from_millis(500),
@@ -533,7 +592,11 @@ async fn polling_follows_the_interval_and_can_change_at_runtime() {
     let mark = updates.seen.len();
     updates.drain_for(Duration::from_millis(2100)).await;
     let slow = stats_times(&updates, mark);
-    assert!((3..=5).contains(&slow.len()), "500 ms polling gave {} ticks in 2.1 s", slow.len());
+    assert!(
+        (3..=5).contains(&slow.len()),
+        "500 ms polling gave {} ticks in 2.1 s",
+        slow.len()
+    );
     let last = updates.seen[mark..]
         .iter()
         .rev()
@@ -551,11 +614,14 @@ async fn polling_follows_the_interval_and_can_change_at_runtime() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_time_out_and_an_expired_command_never_runs_late() {
-    let fleet = TempFleet::new("deadline", &FleetSpec {
-        vms: 3,
-        seed: 15,
-        ..FleetSpec::default()
-    });
+    let fleet = TempFleet::new(
+        "deadline",
+        &FleetSpec {
+            vms: 3,
+            seed: 15,
+            ..FleetSpec::default()
+        },
+    );
     let driver = driver();
     let mut updates = Updates::new();
     let conn = driver.open(&fleet.uri(), fast_options(), updates.tx.clone());
@@ -588,10 +654,16 @@ async fn commands_time_out_and_an_expired_command_never_runs_late() {
         .await
         .unwrap_err();
     let waited = started.elapsed();
-    assert_eq!(error, DriverError::Timeout {
-        after: Duration::from_millis(300)
-    });
-    assert!(waited < Duration::from_millis(600), "timed out after {waited:?}");
+    assert_eq!(
+        error,
+        DriverError::Timeout {
+            after: Duration::from_millis(300)
+        }
+    );
+    assert!(
+        waited < Duration::from_millis(600),
+        "timed out after {waited:?}"
+    );
     assert!(!error.to_string().is_empty());
     blocker.await.unwrap().unwrap();
     // The worker is free again; the expired command was dropped, not run late.
@@ -604,7 +676,10 @@ async fn commands_time_out_and_an_expired_command_never_runs_late() {
 async fn console_guest_and_storage_commands_work_on_the_test_driver() {
     let driver = driver();
     let mut updates = Updates::new();
-    let uri = demo_uris().into_iter().find(|u| u.ends_with("lab.xml")).unwrap();
+    let uri = demo_uris()
+        .into_iter()
+        .find(|u| u.ends_with("lab.xml"))
+        .unwrap();
     let conn = driver.open(&uri, fast_options(), updates.tx.clone());
     let inventory = updates.connected(conn.id(), OPEN_TIMEOUT).await;
     let vm = inventory
@@ -616,7 +691,10 @@ async fn console_guest_and_storage_commands_work_on_the_test_driver() {
 
     let shot = conn.screenshot(vm, 0).await.unwrap();
     assert!(shot.mime_type.starts_with("image/"), "{}", shot.mime_type);
-    assert!(shot.data.starts_with(b"\x89PNG"), "the test driver sends a PNG");
+    assert!(
+        shot.data.starts_with(b"\x89PNG"),
+        "the test driver sends a PNG"
+    );
 
     conn.send_key(vm, hangar::driver::KeyCodeSet::Linux, 50, vec![30])
         .await
@@ -644,11 +722,14 @@ async fn console_guest_and_storage_commands_work_on_the_test_driver() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disconnect_is_respected_and_reconnect_reads_a_fresh_inventory() {
-    let fleet = TempFleet::new("disconnect", &FleetSpec {
-        vms: 4,
-        seed: 16,
-        ..FleetSpec::default()
-    });
+    let fleet = TempFleet::new(
+        "disconnect",
+        &FleetSpec {
+            vms: 4,
+            seed: 16,
+            ..FleetSpec::default()
+        },
+    );
     let driver = driver();
     let mut updates = Updates::new();
     let conn = driver.open(&fleet.uri(), fast_options(), updates.tx.clone());
@@ -658,7 +739,10 @@ async fn disconnect_is_respected_and_reconnect_reads_a_fresh_inventory() {
     let mark = updates
         .wait_for("user disconnect", Duration::from_secs(5), |u| {
             is_state(u, id, |s| {
-                matches!(s, ConnectionState::Disconnected(hangar::driver::DisconnectReason::User))
+                matches!(
+                    s,
+                    ConnectionState::Disconnected(hangar::driver::DisconnectReason::User)
+                )
             })
         })
         .await;
@@ -671,7 +755,9 @@ async fn disconnect_is_respected_and_reconnect_reads_a_fresh_inventory() {
     assert!(
         !updates.seen[mark + 1..].iter().any(|(_, u)| matches!(
             u.kind,
-            UpdateKind::Stats(_) | UpdateKind::Inventory(_) | UpdateKind::State(ConnectionState::Connected)
+            UpdateKind::Stats(_)
+                | UpdateKind::Inventory(_)
+                | UpdateKind::State(ConnectionState::Connected)
         )),
         "nothing reconnects after a user disconnect"
     );
@@ -687,7 +773,10 @@ async fn disconnect_is_respected_and_reconnect_reads_a_fresh_inventory() {
     updates
         .wait_for("closed", Duration::from_secs(5), |u| {
             is_state(u, id, |s| {
-                matches!(s, ConnectionState::Disconnected(hangar::driver::DisconnectReason::Closed))
+                matches!(
+                    s,
+                    ConnectionState::Disconnected(hangar::driver::DisconnectReason::Closed)
+                )
             })
         })
         .await;

@@ -2,6 +2,8 @@
 //! condition with a deadline, temporary fleets, the HANGAR_TEST_REQUIRE_ALL rule.
 
 #![allow(dead_code)]
+// Test harness code: a failed set-up step should fail the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -107,7 +109,9 @@ impl Updates {
 pub fn short(update: &ConnectionUpdate) -> String {
     let kind = match &update.kind {
         UpdateKind::State(state) => format!("State({state:?})"),
-        UpdateKind::Inventory(inventory) => format!("Inventory({} domains)", inventory.domains.len()),
+        UpdateKind::Inventory(inventory) => {
+            format!("Inventory({} domains)", inventory.domains.len())
+        }
         UpdateKind::DomainChanged(info) => format!("DomainChanged({} {:?})", info.name, info.state),
         UpdateKind::DomainRemoved(uuid) => format!("DomainRemoved({uuid})"),
         UpdateKind::Lifecycle(event) => format!("Lifecycle({} {:?})", event.name, event.kind),
@@ -117,7 +121,11 @@ pub fn short(update: &ConnectionUpdate) -> String {
     format!("#{} {kind}", update.connection.0)
 }
 
-pub fn is_state(update: &ConnectionUpdate, id: ConnectionId, want: fn(&ConnectionState) -> bool) -> bool {
+pub fn is_state(
+    update: &ConnectionUpdate,
+    id: ConnectionId,
+    want: fn(&ConnectionState) -> bool,
+) -> bool {
     update.connection == id && matches!(&update.kind, UpdateKind::State(state) if want(state))
 }
 
