@@ -414,72 +414,96 @@ impl Sampler {
             if !counters.state.is_some_and(DomainState::is_active) {
                 continue;
             }
-            let Some(domain) = self.handle(conn, *uuid) else {
+            // Moved out and back rather than cloned: a clone's drop is a virDomainFree, which
+            // costs libvirt a UUID formatting for its debug log on every call.
+            let Some(domain) = self.take_handle(conn, *uuid) else {
                 continue;
             };
-            let (want_info, want_block, want_net) = self.needs_fallback(groups);
-            if want_info {
-                if let Some(info) = fallback(&mut self.caps.info_call, domain.info()) {
-                    if groups.cpu && self.caps.bulk_cpu == Support::No {
-                        counters.cpu_time_ns = Some(info.cpu_time);
-                    }
-                    if groups.cpu && self.caps.bulk_vcpu == Support::No {
-                        counters.vcpus = Some(info.nr_virt_cpu);
-                    }
-                    if groups.memory && self.caps.bulk_balloon == Support::No {
-                        counters.mem_current_kib = Some(info.memory);
-                        counters.mem_max_kib = Some(info.max_mem);
-                    }
-                }
-            }
-            if want_block || want_net {
-                let devices = self.devices(&domain, *uuid);
-                let mut devices = devices;
-                if want_block {
-                    // A device whose call fails (e.g. an empty CD-ROM) is dropped from this
-                    // domain's list until the domain is re-read, so it is not retried every tick.
-                    devices.disks.retain(|disk| {
-                        let stats =
-                            fallback(&mut self.caps.block_stats_call, domain.block_stats(disk));
-                        let Some(stats) = stats else { return false };
-                        add(
-                            &mut counters.disk_rd_bytes,
-                            u64::try_from(stats.rd_bytes).ok(),
-                        );
-                        add(
-                            &mut counters.disk_wr_bytes,
-                            u64::try_from(stats.wr_bytes).ok(),
-                        );
-                        add(&mut counters.disk_rd_reqs, u64::try_from(stats.rd_req).ok());
-                        add(&mut counters.disk_wr_reqs, u64::try_from(stats.wr_req).ok());
-                        true
-                    });
-                }
-                if want_net {
-                    devices.interfaces.retain(|interface| {
-                        let stats = fallback(
-                            &mut self.caps.interface_stats_call,
-                            domain.interface_stats(interface),
-                        );
-                        let Some(stats) = stats else { return false };
-                        add(
-                            &mut counters.net_rx_bytes,
-                            u64::try_from(stats.rx_bytes).ok(),
-                        );
-                        add(
-                            &mut counters.net_tx_bytes,
-                            u64::try_from(stats.tx_bytes).ok(),
-                        );
-                        true
-                    });
-                }
-                self.put_devices(*uuid, devices);
+            self.sample_domain(&domain, *uuid, counters, groups);
+            if let Some(tracked) = self.tracked.get_mut(uuid) {
+                tracked.handle = Some(domain);
             }
         }
     }
 
-    /// A cached domain handle (looked up once per session; handles address domains by UUID).
-    fn handle(&mut self, conn: &Connect, uuid: DomainUuid) -> Option<Domain> {
+    /// The per-domain fallback calls for one active domain.
+    fn sample_domain(
+        &mut self,
+        domain: &Domain,
+        uuid: DomainUuid,
+        counters: &mut DomainCounters,
+        groups: StatsGroups,
+    ) {
+        let (want_info, want_block, want_net) = self.needs_fallback(groups);
+        if want_info {
+            if let Some(info) = fallback(&mut self.caps.info_call, domain.info()) {
+                // Drivers that cannot measure a value report 0 (some remote hypervisor drivers
+                // do for CPU time); a running guest has always used some CPU and memory, so 0
+                // is "not reported", never a value.
+                let known = |value: u64| (value > 0).then_some(value);
+                if groups.cpu && self.caps.bulk_cpu == Support::No {
+                    counters.cpu_time_ns = known(info.cpu_time);
+                }
+                if groups.cpu && self.caps.bulk_vcpu == Support::No {
+                    counters.vcpus = (info.nr_virt_cpu > 0).then_some(info.nr_virt_cpu);
+                }
+                if groups.memory && self.caps.bulk_balloon == Support::No {
+                    counters.mem_current_kib = known(info.memory);
+                    counters.mem_max_kib = known(info.max_mem);
+                }
+            }
+        }
+        if !(want_block || want_net) {
+            return;
+        }
+        let mut devices = self.devices(domain, uuid);
+        if want_block {
+            // A device whose call fails (e.g. an empty CD-ROM) is dropped from this domain's
+            // list until the domain is re-read, so it is not retried every tick. Counters of
+            // -1 mean "not supported by this driver" and are skipped by try_from.
+            devices.disks.retain(|disk| {
+                let stats = fallback(
+                    &mut self.caps.block_stats_call,
+                    ffi::block_stats(domain, disk),
+                );
+                let Some(stats) = stats else { return false };
+                add(
+                    &mut counters.disk_rd_bytes,
+                    u64::try_from(stats.rd_bytes).ok(),
+                );
+                add(
+                    &mut counters.disk_wr_bytes,
+                    u64::try_from(stats.wr_bytes).ok(),
+                );
+                add(&mut counters.disk_rd_reqs, u64::try_from(stats.rd_req).ok());
+                add(&mut counters.disk_wr_reqs, u64::try_from(stats.wr_req).ok());
+                true
+            });
+        }
+        if want_net {
+            devices.interfaces.retain(|interface| {
+                let stats = fallback(
+                    &mut self.caps.interface_stats_call,
+                    ffi::interface_stats(domain, interface),
+                );
+                let Some(stats) = stats else { return false };
+                add(
+                    &mut counters.net_rx_bytes,
+                    u64::try_from(stats.rx_bytes).ok(),
+                );
+                add(
+                    &mut counters.net_tx_bytes,
+                    u64::try_from(stats.tx_bytes).ok(),
+                );
+                true
+            });
+        }
+        self.put_devices(uuid, devices);
+    }
+
+    /// The cached domain handle, moved out (looked up once per session; handles address
+    /// domains by UUID, so they stay valid across renames and state changes).
+    fn take_handle(&mut self, conn: &Connect, uuid: DomainUuid) -> Option<Domain> {
         let tick = self.tick_number;
         let tracked = match self.tracked.entry(uuid) {
             Entry::Occupied(entry) => entry.into_mut(),
@@ -490,10 +514,10 @@ impl Sampler {
                 handle: None,
             }),
         };
-        if tracked.handle.is_none() {
-            tracked.handle = conn.lookup_domain_by_uuid_string(&uuid.to_string()).ok();
+        match tracked.handle.take() {
+            Some(handle) => Some(handle),
+            None => conn.lookup_domain_by_uuid_string(&uuid.to_string()).ok(),
         }
-        tracked.handle.clone()
     }
 
     /// Device names, read from the XML once when the inventory did not provide them.
