@@ -81,6 +81,17 @@ async fn a_frozen_host_times_out_goes_stale_and_recovers_while_another_keeps_pol
     daemon.stop();
     let frozen_at = Instant::now();
     let mark = updates.seen.len();
+    // A connection opened to the frozen host hangs in its own worker: it fails by its open
+    // timeout, and delays nothing else.
+    let late = driver.open(
+        &daemon.uri(),
+        OpenOptions {
+            open_timeout: Duration::from_millis(1500),
+            ..fast_options()
+        },
+        updates.tx.clone(),
+    );
+    let late_id = late.id();
 
     // A command on the frozen host ends in Timeout at its deadline, not later.
     let error = remote.inventory().await.unwrap_err();
@@ -134,6 +145,13 @@ async fn a_frozen_host_times_out_goes_stale_and_recovers_while_another_keeps_pol
         ConnectionState::Connected,
         "a hang is not a disconnect"
     );
+    assert_eq!(
+        late.state(),
+        ConnectionState::Failed(DriverError::Timeout {
+            after: Duration::from_millis(1500)
+        }),
+        "an open that hangs fails by its timeout"
+    );
 
     daemon.resume();
     let thawed = updates.seen.len();
@@ -146,6 +164,16 @@ async fn a_frozen_host_times_out_goes_stale_and_recovers_while_another_keeps_pol
         )
         .await;
     assert!(remote.inventory().await.is_ok());
+    // The hung open completes once the host answers again: a late success is accepted.
+    updates
+        .wait_from(
+            thawed,
+            "late open connected",
+            Duration::from_secs(10),
+            &mut |u| u.connection == late_id && matches!(u.kind, UpdateKind::Inventory(_)),
+        )
+        .await;
+    assert_eq!(late.state(), ConnectionState::Connected);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
