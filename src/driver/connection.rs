@@ -403,3 +403,27 @@ impl Connection {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+    fn assert_send<T: Send>(_: &T) {}
+
+    /// The UI spawns these futures on relm4's multi-threaded runtime: they must be Send.
+    #[allow(dead_code)]
+    fn command_futures_are_send(conn: &Connection, uuid: DomainUuid) {
+        assert_send_sync::<Connection>();
+        assert_send(&conn.start(uuid));
+        assert_send(&conn.inventory());
+        assert_send(&conn.open_graphics_fd(uuid, 0, false));
+        assert_send(&conn.call(|c| c.hostname()));
+    }
+
+    #[test]
+    fn handles_are_send_and_sync() {
+        assert_send_sync::<Connection>();
+        assert_send_sync::<crate::driver::Driver>();
+    }
+}
