@@ -7,6 +7,7 @@ pub mod config;
 pub mod demo;
 pub mod driver;
 pub mod fleet;
+pub mod fleetgen;
 pub mod i18n;
 pub mod model;
 pub mod saved_connections;
