@@ -38,6 +38,10 @@ def main() -> int:
     pot = xgettext.make_pot(root)
     for name in listed:
         if name.endswith(".rs"):
+            text = xgettext.strip_line_comments((root / name).read_text(encoding="utf-8"))
+            for match in xgettext.RUST_DYNAMIC_CALL.finditer(text):
+                line = text.count("\n", 0, match.start()) + 1
+                problems.append(f"{name}:{line}: gettext call without a literal msgid (xgettext cannot extract it)")
             for msgid in xgettext.rust_msgids((root / name).read_text(encoding="utf-8")):
                 escaped = msgid.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
                 if f'msgid "{escaped}"' not in pot and f'msgid_plural "{escaped}"' not in pot:

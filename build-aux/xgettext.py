@@ -20,7 +20,20 @@ KEYWORDS = [
 # A call to one of the keywords above whose first argument is a plain string literal.
 RUST_CALL = re.compile(r'\b(?:gettext|gettext_f|ngettext|ngettext_f)\s*\(\s*"((?:[^"\\]|\\.)*)"', re.S)
 RUST_PCALL = re.compile(r'\bpgettext\s*\(\s*"(?:[^"\\]|\\.)*"\s*,\s*"((?:[^"\\]|\\.)*)"', re.S)
+# A call whose msgid is not a literal: xgettext cannot see it, so its text is never translated.
+RUST_DYNAMIC_CALL = re.compile(r'\b(?:gettext|gettext_f|ngettext|ngettext_f|pgettext)\s*\(\s*(?!["\s)])')
 RUST_USES_GETTEXT = re.compile(r'\b(?:gettext|gettext_f|ngettext|ngettext_f|pgettext)\s*\(\s*"')
+
+
+def strip_line_comments(source: str) -> str:
+    """Blanks `//` comments (outside string literals, roughly: an even number of quotes before)."""
+    lines = []
+    for line in source.split("\n"):
+        index = line.find("//")
+        while index != -1 and line[:index].count('"') % 2 == 1:
+            index = line.find("//", index + 2)
+        lines.append(line if index == -1 else line[:index])
+    return "\n".join(lines)
 
 
 def potfiles(root: pathlib.Path) -> list[str]:

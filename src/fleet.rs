@@ -46,6 +46,8 @@ pub struct VmSummary {
     pub name: String,
     pub title: String,
     pub state: DomainState,
+    /// Whether the machine has a persistent definition (a transient one vanishes when it stops).
+    pub persistent: bool,
     /// The host's label, for the Host column of the one-list view and for search.
     pub host_label: String,
     /// An action in flight ("Starting…"), shown in the row until libvirt answers.
@@ -78,6 +80,7 @@ impl VmSummary {
             name,
             title: String::new(),
             state: DomainState::NoState,
+            persistent: true,
             host_label,
             busy: None,
             cpu_percent: None,

@@ -1,6 +1,7 @@
 //! Hangar's GTK-free core: the async libvirt driver layer, statistics, the VNC session and the
 //! domain XML model. Nothing here links to GTK, so tests and benchmarks run without a display.
 
+pub mod actions;
 pub mod charts;
 pub mod cli;
 pub mod config;

@@ -25,84 +25,7 @@ use crate::model::DomainUuid;
 /// development profile, so passwords carry over.
 pub const SERVICE: &str = "io.github.hangar_vm.Hangar";
 
-/// What libvirt asks for in an authentication callback (`virConnectCredentialType`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CredentialKind {
-    /// `VIR_CRED_USERNAME`: the identity to act as.
-    Username,
-    /// `VIR_CRED_AUTHNAME`: the identity to authorize as.
-    AuthName,
-    /// `VIR_CRED_LANGUAGE`: an RFC 1766 language code.
-    Language,
-    /// `VIR_CRED_CNONCE`: a client nonce.
-    ClientNonce,
-    /// `VIR_CRED_PASSPHRASE`: a password.
-    Passphrase,
-    /// `VIR_CRED_ECHOPROMPT`: an answer to a challenge, shown while typed.
-    EchoPrompt,
-    /// `VIR_CRED_NOECHOPROMPT`: an answer to a challenge, hidden while typed (ssh passwords).
-    NoEchoPrompt,
-    /// `VIR_CRED_REALM`: the authentication realm.
-    Realm,
-    /// `VIR_CRED_EXTERNAL`: an externally managed credential.
-    External,
-}
-
-impl CredentialKind {
-    /// The kind for libvirt's numeric `virConnectCredentialType`, if it is one.
-    pub fn from_libvirt(value: i32) -> Option<Self> {
-        Some(match value {
-            1 => CredentialKind::Username,
-            2 => CredentialKind::AuthName,
-            3 => CredentialKind::Language,
-            4 => CredentialKind::ClientNonce,
-            5 => CredentialKind::Passphrase,
-            6 => CredentialKind::EchoPrompt,
-            7 => CredentialKind::NoEchoPrompt,
-            8 => CredentialKind::Realm,
-            9 => CredentialKind::External,
-            _ => return None,
-        })
-    }
-
-    /// libvirt's numeric `virConnectCredentialType`.
-    pub fn to_libvirt(self) -> i32 {
-        match self {
-            CredentialKind::Username => 1,
-            CredentialKind::AuthName => 2,
-            CredentialKind::Language => 3,
-            CredentialKind::ClientNonce => 4,
-            CredentialKind::Passphrase => 5,
-            CredentialKind::EchoPrompt => 6,
-            CredentialKind::NoEchoPrompt => 7,
-            CredentialKind::Realm => 8,
-            CredentialKind::External => 9,
-        }
-    }
-
-    /// The stable name used in account strings (never translated: it names stored entries).
-    pub fn key(self) -> &'static str {
-        match self {
-            CredentialKind::Username => "username",
-            CredentialKind::AuthName => "authname",
-            CredentialKind::Language => "language",
-            CredentialKind::ClientNonce => "cnonce",
-            CredentialKind::Passphrase => "passphrase",
-            CredentialKind::EchoPrompt => "echoprompt",
-            CredentialKind::NoEchoPrompt => "noechoprompt",
-            CredentialKind::Realm => "realm",
-            CredentialKind::External => "external",
-        }
-    }
-
-    /// Whether the answer is a secret: hidden while typed, and the kind worth remembering.
-    pub fn is_secret(self) -> bool {
-        matches!(
-            self,
-            CredentialKind::Passphrase | CredentialKind::NoEchoPrompt
-        )
-    }
-}
+pub use crate::driver::CredentialKind;
 
 /// What a stored secret opens.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -294,19 +217,6 @@ mod tests {
             vnc.account(),
             "vnc:qemu:///system:4b3f1a52-0e1c-4d7b-9a54-1f0e2d3c4b5a"
         );
-    }
-
-    #[test]
-    fn libvirt_credential_types_map_both_ways() {
-        for value in 1..=9 {
-            let kind = CredentialKind::from_libvirt(value).expect("1..=9 are credential types");
-            assert_eq!(kind.to_libvirt(), value);
-        }
-        assert_eq!(CredentialKind::from_libvirt(0), None);
-        assert_eq!(CredentialKind::from_libvirt(10), None);
-        assert!(CredentialKind::Passphrase.is_secret());
-        assert!(CredentialKind::NoEchoPrompt.is_secret());
-        assert!(!CredentialKind::Username.is_secret());
     }
 
     #[test]

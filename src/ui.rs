@@ -3,14 +3,19 @@
 //! The application is single-instance: a second launch forwards its command line over D-Bus
 //! to the primary instance, whose window acts on it.
 
+mod a11y;
 mod about;
 mod add_connection;
+mod credential_provider;
 mod credentials;
 #[cfg(test)]
 mod dialog_tests;
+mod fleet;
+mod host_page;
 mod preferences;
 mod saved_connections;
 mod settings;
+mod vm_page;
 mod window;
 
 use std::process::ExitCode;

@@ -18,6 +18,10 @@ pub enum CredentialKind {
     Username,
     /// The identity to authenticate as (SASL authname).
     AuthName,
+    /// An RFC 1766 language code.
+    Language,
+    /// A client nonce.
+    ClientNonce,
     /// A password or passphrase (never echoed).
     Passphrase,
     /// A challenge answer that may be shown while typed.
@@ -33,16 +37,35 @@ pub enum CredentialKind {
 }
 
 impl CredentialKind {
-    pub(crate) fn from_libvirt(kind: u32) -> Self {
+    pub fn from_libvirt(kind: u32) -> Self {
         match kind {
             sys::VIR_CRED_USERNAME => Self::Username,
             sys::VIR_CRED_AUTHNAME => Self::AuthName,
+            sys::VIR_CRED_LANGUAGE => Self::Language,
+            sys::VIR_CRED_CNONCE => Self::ClientNonce,
             sys::VIR_CRED_PASSPHRASE => Self::Passphrase,
             sys::VIR_CRED_ECHOPROMPT => Self::EchoPrompt,
             sys::VIR_CRED_NOECHOPROMPT => Self::NoEchoPrompt,
             sys::VIR_CRED_REALM => Self::Realm,
             sys::VIR_CRED_EXTERNAL => Self::External,
             other => Self::Other(other),
+        }
+    }
+
+    /// The stable name used in keyring account strings (never translated: it names stored
+    /// entries).
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Username => "username",
+            Self::AuthName => "authname",
+            Self::Language => "language",
+            Self::ClientNonce => "cnonce",
+            Self::Passphrase => "passphrase",
+            Self::EchoPrompt => "echoprompt",
+            Self::NoEchoPrompt => "noechoprompt",
+            Self::Realm => "realm",
+            Self::External => "external",
+            Self::Other(_) => "other",
         }
     }
 
@@ -117,5 +140,9 @@ mod tests {
         assert!(CredentialKind::from_libvirt(sys::VIR_CRED_PASSPHRASE).is_secret());
         assert!(!CredentialKind::from_libvirt(sys::VIR_CRED_AUTHNAME).is_secret());
         assert_eq!(CredentialKind::from_libvirt(99), CredentialKind::Other(99));
+        assert_eq!(
+            CredentialKind::from_libvirt(sys::VIR_CRED_CNONCE).key(),
+            "cnonce"
+        );
     }
 }

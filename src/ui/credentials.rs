@@ -181,7 +181,7 @@ fn field_title(field: &PromptField) -> String {
         CredentialKind::Passphrase | CredentialKind::NoEchoPrompt => gettext("Password"),
         CredentialKind::EchoPrompt => gettext("Answer"),
         CredentialKind::Realm => gettext("Realm"),
-        CredentialKind::External => gettext("Credential"),
+        CredentialKind::External | CredentialKind::Other(_) => gettext("Credential"),
     }
 }
 

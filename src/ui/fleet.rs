@@ -18,7 +18,7 @@ use hangar::fleet::{HostSummary, Search, VmSummary};
 use hangar::model::{ConnectionId, DomainUuid};
 
 use cells::BoundCells;
-use columns::RetryHandler;
+use columns::{ContextHandler, RetryHandler};
 pub use item::{FleetItem, ItemData};
 
 /// Tree (VMs under their host) or one list of all VMs with a Host column.
@@ -47,10 +47,12 @@ pub struct FleetView {
     mode: ViewMode,
     /// The optional columns the user chose to see.
     visible_columns: Vec<String>,
+    /// The column the view last sorted by (see `columns::sorter`).
+    sort_column: Rc<std::cell::Cell<Option<hangar::fleet::Column>>>,
 }
 
 impl FleetView {
-    pub fn new(on_retry: RetryHandler) -> Self {
+    pub fn new(on_retry: RetryHandler, on_context: ContextHandler) -> Self {
         let hosts = gio::ListStore::new::<FleetItem>();
         let vm_stores = gio::ListStore::new::<gio::ListStore>();
         let search: Rc<RefCell<Search>> = Rc::default();
@@ -109,28 +111,34 @@ impl FleetView {
             .reorderable(true)
             .css_classes(["data-table"])
             .build();
-        column_view.update_property(&[gtk::accessible::Property::Label(
+        crate::ui::a11y::set_label(
+            &column_view,
             &hangar::i18n::gettext("Virtual machines of all connections"),
-        )]);
+        );
         let cells = Rc::new(BoundCells::default());
+        let sort_column: Rc<std::cell::Cell<Option<hangar::fleet::Column>>> = Rc::default();
         let mut columns = HashMap::new();
         for spec in columns::specs() {
             let factory = if spec.key == "name" {
-                columns::name_factory(&cells, on_retry.clone())
+                columns::name_factory(&cells, &on_context, on_retry.clone())
             } else {
-                columns::value_factory(&cells, spec.key)
+                columns::value_factory(&cells, &on_context, spec.key)
             };
             let column = gtk::ColumnViewColumn::builder()
                 .title(spec.title.as_str())
                 .factory(&factory)
                 .expand(spec.expand)
+                .fixed_width(spec.width)
                 .resizable(true)
-                .sorter(&columns::sorter(spec.sort))
+                .sorter(&columns::sorter(spec.sort, sort_column.clone()))
                 .build();
             column_view.append_column(&column);
             columns.insert(spec.key, column);
         }
 
+        if let Some(name) = columns.get("name") {
+            column_view.sort_by_column(Some(name), gtk::SortType::Ascending);
+        }
         let row_sorter = gtk::TreeListRowSorter::new(column_view.sorter());
         let tree = gtk::SortListModel::new(Some(tree_model), Some(row_sorter.clone()));
         let list = gtk::SortListModel::new(Some(list_model), Some(row_sorter));
@@ -152,7 +160,11 @@ impl FleetView {
             host_items: HashMap::new(),
             vm_items: HashMap::new(),
             mode: ViewMode::Tree,
-            visible_columns: columns::specs().iter().map(|spec| spec.key.to_owned()).collect(),
+            visible_columns: columns::specs()
+                .iter()
+                .map(|spec| spec.key.to_owned())
+                .collect(),
+            sort_column,
         };
         view.apply_mode();
         view
@@ -164,10 +176,6 @@ impl FleetView {
             self.mode = mode;
             self.apply_mode();
         }
-    }
-
-    pub fn mode(&self) -> ViewMode {
-        self.mode
     }
 
     fn apply_mode(&self) {
@@ -188,7 +196,8 @@ impl FleetView {
 
     fn apply_visible_columns(&self) {
         for (key, column) in &self.columns {
-            let chosen = *key == "name" || *key == "host" || self.visible_columns.iter().any(|k| k == key);
+            let chosen =
+                *key == "name" || *key == "host" || self.visible_columns.iter().any(|k| k == key);
             column.set_visible(chosen && (*key != "host" || self.mode == ViewMode::List));
         }
     }
@@ -306,7 +315,10 @@ impl FleetView {
             item.set_data(ItemData::Vm(vm));
             return;
         }
-        let Some(children) = self.host_items.get(&vm.connection).and_then(FleetItem::children)
+        let Some(children) = self
+            .host_items
+            .get(&vm.connection)
+            .and_then(FleetItem::children)
         else {
             return;
         };
@@ -339,6 +351,11 @@ impl FleetView {
         } else {
             self.cells.refresh_changed();
         }
+    }
+
+    /// The column the rows are sorted by, if the user chose one.
+    pub fn sort_column(&self) -> Option<hangar::fleet::Column> {
+        self.sort_column.get()
     }
 
     /// Re-sorts after values changed (sorting by a live column such as CPU).

@@ -20,7 +20,10 @@ pub struct HostPage {
     pools: adw::PreferencesGroup,
     /// Rows added by the last `show`, removed by the next.
     rows: Vec<(adw::PreferencesGroup, gtk::Widget)>,
-    pub actions: gtk::Box,
+    connect: gtk::Button,
+    disconnect: gtk::Button,
+    edit: gtk::Button,
+    remove: gtk::Button,
 }
 
 impl HostPage {
@@ -37,6 +40,20 @@ impl HostPage {
             .css_classes(["dim-label"])
             .build();
         let actions = gtk::Box::new(gtk::Orientation::Horizontal, 6);
+        actions.set_valign(gtk::Align::Center);
+        let button = |label: String| {
+            let button = gtk::Button::builder()
+                .label(label)
+                .use_underline(true)
+                .build();
+            actions.append(&button);
+            button
+        };
+        let connect = button(gettext("_Connect"));
+        let disconnect = button(gettext("_Disconnect"));
+        let edit = button(gettext("_Edit…"));
+        let remove = button(gettext("_Remove"));
+        remove.add_css_class("destructive-action");
         let header = gtk::Box::new(gtk::Orientation::Horizontal, 12);
         let text = gtk::Box::new(gtk::Orientation::Vertical, 4);
         text.set_hexpand(true);
@@ -60,7 +77,10 @@ impl HostPage {
         for group in [&host, &machines, &networks, &pools] {
             content.append(group);
         }
-        let clamp = adw::Clamp::builder().maximum_size(720).child(&content).build();
+        let clamp = adw::Clamp::builder()
+            .maximum_size(720)
+            .child(&content)
+            .build();
         let root = gtk::ScrolledWindow::builder()
             .hscrollbar_policy(gtk::PolicyType::Never)
             .child(&clamp)
@@ -75,7 +95,10 @@ impl HostPage {
             networks,
             pools,
             rows: Vec::new(),
-            actions,
+            connect,
+            disconnect,
+            edit,
+            remove,
         }
     }
 
@@ -90,7 +113,7 @@ impl HostPage {
             .build();
         row.add_suffix(&label);
         // Screen readers announce the value with its title.
-        row.update_property(&[gtk::accessible::Property::Description(value)]);
+        crate::ui::a11y::set_description(&row, value);
         group.add(&row);
         self.rows.push((group.clone(), row.upcast()));
     }
@@ -104,6 +127,20 @@ impl HostPage {
     /// Shows `host`, with what its inventory says when the connection has one.
     pub fn show(&mut self, host: &HostSummary, inventory: Option<&Inventory>) {
         self.clear();
+        // The buttons act on this host through the window's `win.host-*` actions.
+        let target = host.id.0.to_variant();
+        for (button, action) in [
+            (&self.connect, "win.host-connect"),
+            (&self.disconnect, "win.host-disconnect"),
+            (&self.edit, "win.host-edit"),
+            (&self.remove, "win.host-remove"),
+        ] {
+            button.set_action_target_value(Some(&target));
+            button.set_action_name(Some(action));
+        }
+        let connected = matches!(host.status, HostStatus::Connected | HostStatus::Connecting);
+        self.connect.set_visible(!connected);
+        self.disconnect.set_visible(connected);
         self.title.set_label(&host.label);
         let status = fleet::host_status_text(host);
         self.subtitle.set_label(&if status.is_empty() {
@@ -134,7 +171,11 @@ impl HostPage {
             None => node.driver_type.clone(),
         };
         self.add_row(&host, &gettext("Hypervisor"), &hypervisor);
-        self.add_row(&host, &gettext("Libvirt"), &node.libvirt_version.to_string());
+        self.add_row(
+            &host,
+            &gettext("Libvirt"),
+            &node.libvirt_version.to_string(),
+        );
         let cpu = gettext_f(
             "{model}, {mhz} MHz",
             &[("model", &node.cpu_model), ("mhz", &node.mhz.to_string())],
@@ -154,7 +195,10 @@ impl HostPage {
         let memory = match node.free_memory_kib {
             Some(free) => gettext_f(
                 "{total}, {free} free",
-                &[("total", &format_kib(node.memory_kib)), ("free", &format_kib(free))],
+                &[
+                    ("total", &format_kib(node.memory_kib)),
+                    ("free", &format_kib(free)),
+                ],
             ),
             None => format_kib(node.memory_kib),
         };
@@ -171,13 +215,25 @@ impl HostPage {
                 .count()
                 .to_string()
         };
-        let running = count(&[DomainState::Running, DomainState::Blocked, DomainState::ShuttingDown]);
+        let running = count(&[
+            DomainState::Running,
+            DomainState::Blocked,
+            DomainState::ShuttingDown,
+        ]);
         let paused = count(&[DomainState::Paused, DomainState::PmSuspended]);
-        let off = count(&[DomainState::ShutOff, DomainState::Crashed, DomainState::NoState]);
+        let off = count(&[
+            DomainState::ShutOff,
+            DomainState::Crashed,
+            DomainState::NoState,
+        ]);
         self.add_row(&machines, &pgettext("domain state", "Running"), &running);
         self.add_row(&machines, &pgettext("domain state", "Paused"), &paused);
         self.add_row(&machines, &pgettext("domain state", "Shut off"), &off);
-        self.add_row(&machines, &gettext("Total"), &inventory.domains.len().to_string());
+        self.add_row(
+            &machines,
+            &gettext("Total"),
+            &inventory.domains.len().to_string(),
+        );
     }
 
     fn show_networks(&mut self, inventory: &Inventory) {

@@ -66,11 +66,6 @@ impl BoundCells {
             (cell.refresh)(&cell.item);
         }
     }
-
-    /// How many cells are bound (for tests and benchmarks).
-    pub fn len(&self) -> usize {
-        self.cells.borrow().len()
-    }
 }
 
 fn key(list_item: &gtk::ListItem, column: ColumnKey) -> (usize, ColumnKey) {

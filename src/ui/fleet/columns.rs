@@ -21,30 +21,66 @@ pub struct ColumnSpec {
     pub title: String,
     pub sort: Column,
     pub expand: bool,
+    /// Starting width in pixels (the user can resize).
+    pub width: i32,
 }
 
 /// Every column in display order. The name column is always shown.
 pub fn specs() -> Vec<ColumnSpec> {
-    let spec = |key, title, sort, expand| ColumnSpec {
+    let spec = |key, title, sort, expand, width| ColumnSpec {
         key,
         title,
         sort,
         expand,
+        width,
     };
     vec![
-        spec("name", gettext("Name"), Column::Name, true),
-        spec("host", pgettext("column", "Host"), Column::Host, false),
-        spec("state", pgettext("column", "State"), Column::State, false),
-        spec("cpu", pgettext("column", "CPU"), Column::Cpu, false),
-        spec("host-cpu", pgettext("column", "Host CPU"), Column::HostCpu, false),
-        spec("memory", pgettext("column", "Memory"), Column::Memory, false),
-        spec("disk", pgettext("column", "Disk I/O"), Column::Disk, false),
-        spec("network", pgettext("column", "Network I/O"), Column::Network, false),
+        spec("name", gettext("Name"), Column::Name, true, 260),
+        spec("host", pgettext("column", "Host"), Column::Host, false, 110),
+        spec(
+            "state",
+            pgettext("column", "State"),
+            Column::State,
+            false,
+            120,
+        ),
+        spec("cpu", pgettext("column", "CPU"), Column::Cpu, false, 120),
+        spec(
+            "host-cpu",
+            pgettext("column", "Host CPU"),
+            Column::HostCpu,
+            false,
+            90,
+        ),
+        spec(
+            "memory",
+            pgettext("column", "Memory"),
+            Column::Memory,
+            false,
+            160,
+        ),
+        spec(
+            "disk",
+            pgettext("column", "Disk I/O"),
+            Column::Disk,
+            false,
+            190,
+        ),
+        spec(
+            "network",
+            pgettext("column", "Network I/O"),
+            Column::Network,
+            false,
+            190,
+        ),
     ]
 }
 
 /// What the name column's Retry button asks for.
 pub type RetryHandler = Rc<dyn Fn(ConnectionId)>;
+
+/// A right-click on a row: its position in the view's model and the point in `widget`.
+pub type ContextHandler = Rc<dyn Fn(u32, &gtk::Widget, f64, f64)>;
 
 /// The row item behind a list item: the tree row's item, or the item itself in a flat list.
 pub fn fleet_item(list_item: &gtk::ListItem) -> Option<FleetItem> {
@@ -59,6 +95,7 @@ pub fn fleet_item(list_item: &gtk::ListItem) -> Option<FleetItem> {
 /// changes. `W` holds typed handles to a cell's widgets.
 fn factory<W: Clone + 'static>(
     cells: &Rc<BoundCells>,
+    on_context: &ContextHandler,
     column: ColumnKey,
     setup: impl Fn() -> (gtk::Widget, W) + 'static,
     draw: impl Fn(&W, &FleetItem, &gtk::ListItem) + 'static,
@@ -67,11 +104,24 @@ fn factory<W: Clone + 'static>(
     let draw = Rc::new(draw);
     let factory = gtk::SignalListItemFactory::new();
     let setup_widgets = widgets.clone();
+    let on_context = on_context.clone();
     factory.connect_setup(move |_, object| {
         let Some(list_item) = object.downcast_ref::<gtk::ListItem>() else {
             return;
         };
         let (root, handles) = setup();
+        // Right-click anywhere in the row opens its menu.
+        let click = gtk::GestureClick::builder()
+            .button(gtk::gdk::BUTTON_SECONDARY)
+            .build();
+        let weak_item = list_item.downgrade();
+        let on_context = on_context.clone();
+        click.connect_pressed(move |gesture, _, x, y| {
+            if let (Some(list_item), Some(widget)) = (weak_item.upgrade(), gesture.widget()) {
+                on_context(list_item.position(), &widget, x, y);
+            }
+        });
+        root.add_controller(click);
         list_item.set_child(Some(&root));
         setup_widgets
             .borrow_mut()
@@ -85,7 +135,10 @@ fn factory<W: Clone + 'static>(
         };
         let (Some(item), Some(handles)) = (
             fleet_item(list_item),
-            bind_widgets.borrow().get(&(list_item.as_ptr() as usize)).cloned(),
+            bind_widgets
+                .borrow()
+                .get(&(list_item.as_ptr() as usize))
+                .cloned(),
         ) else {
             return;
         };
@@ -124,9 +177,15 @@ fn set_stale(widget: &impl IsA<gtk::Widget>, stale: bool) {
 pub fn age_text(since: Instant) -> String {
     let seconds = since.elapsed().as_secs();
     if seconds < 120 {
-        gettext_f("Updated {seconds} s ago", &[("seconds", &seconds.to_string())])
+        gettext_f(
+            "Updated {seconds} s ago",
+            &[("seconds", &seconds.to_string())],
+        )
     } else {
-        gettext_f("Updated {minutes} min ago", &[("minutes", &(seconds / 60).to_string())])
+        gettext_f(
+            "Updated {minutes} min ago",
+            &[("minutes", &(seconds / 60).to_string())],
+        )
     }
 }
 
@@ -163,13 +222,21 @@ struct NameCell {
 }
 
 /// The name column: tree expander, state icon, name and subtitle, spinner, Retry.
-pub fn name_factory(cells: &Rc<BoundCells>, on_retry: RetryHandler) -> gtk::SignalListItemFactory {
+pub fn name_factory(
+    cells: &Rc<BoundCells>,
+    on_context: &ContextHandler,
+    on_retry: RetryHandler,
+) -> gtk::SignalListItemFactory {
     factory(
         cells,
+        on_context,
         "name",
         move || {
             let icon = gtk::Image::new();
-            let title = gtk::Label::builder().xalign(0.0).ellipsize(gtk::pango::EllipsizeMode::End).build();
+            let title = gtk::Label::builder()
+                .xalign(0.0)
+                .ellipsize(gtk::pango::EllipsizeMode::End)
+                .build();
             let subtitle = gtk::Label::builder()
                 .xalign(0.0)
                 .ellipsize(gtk::pango::EllipsizeMode::End)
@@ -233,7 +300,10 @@ fn draw_host_name(cell: &NameCell, host: &HostSummary) {
     };
     cell.subtitle.set_label(&status);
     cell.subtitle.set_tooltip_text(Some(&host.uri));
-    let failed = matches!(host.status, HostStatus::Failed(_) | HostStatus::Disconnected(_));
+    let failed = matches!(
+        host.status,
+        HostStatus::Failed(_) | HostStatus::Disconnected(_)
+    );
     if failed {
         cell.subtitle.add_css_class("error");
     } else {
@@ -244,16 +314,17 @@ fn draw_host_name(cell: &NameCell, host: &HostSummary) {
     cell.spinner.set_spinning(connecting);
     cell.retry.set_visible(failed);
     cell.retry_target.set(Some(host.id));
-    cell.retry.update_property(&[gtk::accessible::Property::Label(&gettext_f(
-        "Retry connecting to {host}",
-        &[("host", &host.label)],
-    ))]);
+    crate::ui::a11y::set_label(
+        &cell.retry,
+        &gettext_f("Retry connecting to {host}", &[("host", &host.label)]),
+    );
     set_stale(&cell.expander, host.stale_since.is_some());
 }
 
 fn draw_vm_name(cell: &NameCell, vm: &VmSummary) {
     cell.icon.set_icon_name(Some(fleet::state_icon(vm.state)));
-    cell.icon.set_tooltip_text(Some(&fleet::state_label(vm.state)));
+    cell.icon
+        .set_tooltip_text(Some(&fleet::state_label(vm.state)));
     cell.title.set_label(&vm.name);
     cell.title.remove_css_class("heading");
     cell.subtitle.set_label(&vm.title);
@@ -270,12 +341,14 @@ fn draw_vm_name(cell: &NameCell, vm: &VmSummary) {
 /// A column of one right- or left-aligned label whose text comes from the row.
 fn label_factory(
     cells: &Rc<BoundCells>,
+    on_context: &ContextHandler,
     column: ColumnKey,
     numeric: bool,
     text: impl Fn(&ItemData) -> Option<Option<String>> + 'static,
 ) -> gtk::SignalListItemFactory {
     factory(
         cells,
+        on_context,
         column,
         move || {
             let label = gtk::Label::builder()
@@ -327,7 +400,10 @@ fn rate_pair(first: Option<f64>, second: Option<f64>, template: &str) -> Option<
     if first.is_none() && second.is_none() {
         return None;
     }
-    let format = |rate: Option<f64>| rate.map(format_rate).unwrap_or_else(|| NOT_AVAILABLE.into());
+    let format = |rate: Option<f64>| {
+        rate.map(format_rate)
+            .unwrap_or_else(|| NOT_AVAILABLE.into())
+    };
     Some(hangar::i18n::format(
         template,
         &[("first", &format(first)), ("second", &format(second))],
@@ -340,30 +416,35 @@ fn live(vm: &VmSummary) -> bool {
 }
 
 /// The factory of every column but the name column.
-pub fn value_factory(cells: &Rc<BoundCells>, key: ColumnKey) -> gtk::SignalListItemFactory {
+pub fn value_factory(
+    cells: &Rc<BoundCells>,
+    on_context: &ContextHandler,
+    key: ColumnKey,
+) -> gtk::SignalListItemFactory {
     match key {
-        "host" => label_factory(cells, key, false, |data| match data {
+        "host" => label_factory(cells, on_context, key, false, |data| match data {
             ItemData::Vm(vm) => Some(Some(vm.host_label.clone())),
             ItemData::Host(_) => None,
         }),
-        "state" => label_factory(cells, key, false, |data| match data {
+        "state" => label_factory(cells, on_context, key, false, |data| match data {
             ItemData::Vm(vm) => Some(Some(
-                vm.busy.clone().unwrap_or_else(|| fleet::state_label(vm.state)),
+                vm.busy
+                    .clone()
+                    .unwrap_or_else(|| fleet::state_label(vm.state)),
             )),
             ItemData::Host(host) => Some(Some(match host.status {
-                HostStatus::Connected => gettext_f(
-                    "{count} machines",
-                    &[("count", &host.vm_count.to_string())],
-                ),
+                HostStatus::Connected => {
+                    gettext_f("{count} machines", &[("count", &host.vm_count.to_string())])
+                }
                 _ => fleet::host_status_text(host),
             })),
         }),
-        "cpu" => label_factory(cells, key, true, |data| match data {
+        "cpu" => label_factory(cells, on_context, key, true, |data| match data {
             ItemData::Vm(vm) if live(vm) => Some(vm.cpu_percent.map(format_percent)),
             ItemData::Vm(_) => None,
             ItemData::Host(_) => None,
         }),
-        "host-cpu" => label_factory(cells, key, true, |data| match data {
+        "host-cpu" => label_factory(cells, on_context, key, true, |data| match data {
             ItemData::Vm(vm) if live(vm) => Some(vm.host_cpu_percent.map(format_percent)),
             ItemData::Vm(_) => None,
             ItemData::Host(host) if host.status == HostStatus::Connected => {
@@ -371,7 +452,7 @@ pub fn value_factory(cells: &Rc<BoundCells>, key: ColumnKey) -> gtk::SignalListI
             }
             ItemData::Host(_) => None,
         }),
-        "memory" => label_factory(cells, key, true, |data| match data {
+        "memory" => label_factory(cells, on_context, key, true, |data| match data {
             ItemData::Vm(vm) if live(vm) => Some(memory_text(
                 vm.memory_used_kib,
                 Some(vm.memory_allocated_kib),
@@ -382,7 +463,7 @@ pub fn value_factory(cells: &Rc<BoundCells>, key: ColumnKey) -> gtk::SignalListI
             }
             ItemData::Host(_) => None,
         }),
-        "disk" => label_factory(cells, key, true, |data| match data {
+        "disk" => label_factory(cells, on_context, key, true, |data| match data {
             // Translators: disk read and write rates.
             ItemData::Vm(vm) if live(vm) => Some(rate_pair(
                 vm.disk_read_bps,
@@ -391,7 +472,7 @@ pub fn value_factory(cells: &Rc<BoundCells>, key: ColumnKey) -> gtk::SignalListI
             )),
             _ => None,
         }),
-        "network" => label_factory(cells, key, true, |data| match data {
+        "network" => label_factory(cells, on_context, key, true, |data| match data {
             // Translators: network receive and transmit rates.
             ItemData::Vm(vm) if live(vm) => Some(rate_pair(
                 vm.net_rx_bps,
@@ -406,8 +487,13 @@ pub fn value_factory(cells: &Rc<BoundCells>, key: ColumnKey) -> gtk::SignalListI
 
 /// Sorts rows by a column: VMs by `fleet::compare_vms`, hosts by their label (hosts are the
 /// tree's top level, which the tree sorter keeps apart from their VMs).
-pub fn sorter(column: Column) -> gtk::CustomSorter {
+///
+/// GTK 4.8 cannot tell which column the view sorts by, so each sorter notes in `in_use` that
+/// it ran: the view only runs its primary column's sorter (ties never reach the next column,
+/// because `compare_vms` never returns Equal for two machines).
+pub fn sorter(column: Column, in_use: Rc<Cell<Option<Column>>>) -> gtk::CustomSorter {
     gtk::CustomSorter::new(move |a, b| {
+        in_use.set(Some(column));
         let (Some(a), Some(b)) = (a.downcast_ref::<FleetItem>(), b.downcast_ref::<FleetItem>())
         else {
             return gtk::Ordering::Equal;

@@ -3,8 +3,8 @@
 
 use std::cell::{Cell, Ref, RefCell};
 
-use gtk::glib;
 use gtk::gio;
+use gtk::glib;
 use gtk::subclass::prelude::*;
 
 use hangar::fleet::{HostSummary, VmSummary};
