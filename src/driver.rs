@@ -73,7 +73,7 @@ use libvirt::{Job, WorkerSettings, WorkerSetup};
 use supervisor::Supervisor;
 
 /// How to open and run one connection.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenOptions {
     /// Statistics polling interval; zero disables polling.
     pub poll_interval: Duration,

@@ -636,6 +636,28 @@ mod tests {
     }
 
     #[test]
+    fn drivers_without_bulk_statistics_are_listed_and_asked_per_domain() {
+        // Like ESX: no virConnectGetAllDomainStats at all.
+        let fleet = crate::fleetgen::TempFleet::new(&crate::fleetgen::FleetSpec {
+            vms: 10,
+            seed: 4,
+            ..Default::default()
+        });
+        let conn = Connect::open(Some(&fleet.uri())).unwrap();
+        let mut sampler = sampler_for(&conn);
+        sampler.caps.bulk = Support::No;
+        let (sample, changes) = sampler.tick(&conn, StatsGroups::default()).unwrap();
+        assert!(changes.is_empty(), "{changes:?}");
+        assert_eq!(sample.domains.len(), 10);
+        for (uuid, counters) in &sample.domains {
+            let domain = conn.lookup_domain_by_uuid_string(&uuid.to_string()).unwrap();
+            let state = DomainState::from_libvirt(ffi::domain_state(&domain).unwrap().0);
+            assert_eq!(counters.state, Some(state));
+            assert_eq!(counters.cpu_time_ns.is_some(), state.is_active());
+        }
+    }
+
+    #[test]
     fn disabled_groups_are_not_read() {
         let conn = Connect::open(Some("test:///default")).unwrap();
         let mut sampler = sampler_for(&conn);
