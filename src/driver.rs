@@ -62,6 +62,7 @@ pub use credentials::{
 pub use error::{DriverError, DriverResult};
 pub use inventory::{DomainInfo, Inventory, NetworkInfo, NodeInfo, StoragePoolInfo, Version};
 pub use libvirt::Keepalive;
+pub use sampler::DeviceStatsScope;
 pub use update::{
     ConnectionState, ConnectionUpdate, DisconnectReason, LifecycleEvent, LifecycleKind, UpdateKind,
 };

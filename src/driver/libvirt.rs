@@ -402,6 +402,10 @@ impl Worker {
         }
     }
 
+    pub(crate) fn set_device_scope(&mut self, scope: crate::driver::sampler::DeviceStatsScope) {
+        self.sampler.set_device_scope(scope);
+    }
+
     /// The current inventory, read now.
     pub(crate) fn read_inventory(&mut self) -> DriverResult<Inventory> {
         let conn = self.conn()?;
