@@ -62,6 +62,7 @@ pub use credentials::{
 pub use error::{DriverError, DriverResult};
 pub use inventory::{DomainInfo, Inventory, NetworkInfo, NodeInfo, StoragePoolInfo, Version};
 pub use libvirt::Keepalive;
+pub use sampler::DeviceStatsScope;
 pub use update::{
     ConnectionState, ConnectionUpdate, DisconnectReason, LifecycleEvent, LifecycleKind, UpdateKind,
 };
@@ -73,7 +74,7 @@ use libvirt::{Job, WorkerSettings, WorkerSetup};
 use supervisor::Supervisor;
 
 /// How to open and run one connection.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenOptions {
     /// Statistics polling interval; zero disables polling.
     pub poll_interval: Duration,

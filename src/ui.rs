@@ -13,6 +13,7 @@ mod dialog_tests;
 mod fleet;
 mod host_page;
 mod preferences;
+mod rows;
 mod saved_connections;
 mod settings;
 mod vm_page;

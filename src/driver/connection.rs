@@ -18,6 +18,7 @@ use crate::driver::actions::{
 use crate::driver::error::{DriverError, DriverResult};
 use crate::driver::inventory::{self, DomainInfo, Inventory, NodeInfo};
 use crate::driver::libvirt::{Job, Worker};
+use crate::driver::sampler::DeviceStatsScope;
 use crate::driver::supervisor::Control;
 use crate::model::{ConnectionId, DomainUuid};
 use crate::stats::sample::StatsGroups;
@@ -107,6 +108,13 @@ impl Connection {
             .shared
             .control
             .send(Control::SetPolling { interval, groups });
+    }
+
+    /// Limits per-device statistics calls to some domains on drivers without bulk disk and
+    /// network statistics (see [`DeviceStatsScope`]). Takes effect from the next tick.
+    pub fn set_device_stats_scope(&self, scope: DeviceStatsScope) {
+        let job: Job = Box::new(move |worker: &mut Worker| worker.set_device_scope(scope));
+        let _ = self.shared.jobs.send(job);
     }
 
     /// Closes the connection at the user's request; it stays closed until `reconnect()`.

@@ -279,6 +279,11 @@ impl Worker {
                 let prompting = &self.prompting;
                 let (id, uri) = (self.id, self.uri.clone());
                 let mut ask = |slots: &mut [CredentialSlot]| {
+                    // "External" only announces out-of-band authentication (e.g. a polkit
+                    // agent): nothing to answer, so the user is not shown an empty prompt.
+                    if slots.iter().all(|slot| slot.kind == sys::VIR_CRED_EXTERNAL) {
+                        return true;
+                    }
                     asked = true;
                     prompting.store(true, Ordering::SeqCst);
                     let answered = ask_provider(provider, runtime, id, &uri, attempt, slots);
@@ -400,6 +405,10 @@ impl Worker {
             }
             Err(error) => log::debug!("re-reading domain {uuid}: {error}"),
         }
+    }
+
+    pub(crate) fn set_device_scope(&mut self, scope: crate::driver::sampler::DeviceStatsScope) {
+        self.sampler.set_device_scope(scope);
     }
 
     /// The current inventory, read now.

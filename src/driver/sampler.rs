@@ -4,8 +4,8 @@
 
 #![forbid(unsafe_code)]
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use virt::connect::Connect;
@@ -82,6 +82,21 @@ pub(crate) struct Sampler {
     host: HostCounters,
     tick_number: u64,
     last_count: usize,
+    /// Domains that get per-device fallback calls; `None`: all. Kept across sessions.
+    device_scope: Option<HashSet<DomainUuid>>,
+}
+
+/// Which domains get per-device (disk and NIC) statistics on drivers without bulk block and
+/// interface statistics, where every device costs a libvirt call per tick. Drivers with bulk
+/// statistics always report every domain; so does every driver for CPU, memory and state.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum DeviceStatsScope {
+    /// Every active domain (the default).
+    #[default]
+    All,
+    /// Only these domains (e.g. the rows on screen and open VM pages); the others' disk and
+    /// network counters are `None` (not reported) on such drivers.
+    Only(HashSet<DomainUuid>),
 }
 
 /// Bulk statistics flags for the enabled groups (state is always read).
@@ -242,6 +257,13 @@ impl Sampler {
                 },
             );
         }
+    }
+
+    pub(crate) fn set_device_scope(&mut self, scope: DeviceStatsScope) {
+        self.device_scope = match scope {
+            DeviceStatsScope::All => None,
+            DeviceStatsScope::Only(domains) => Some(domains),
+        };
     }
 
     #[cfg(test)]
@@ -434,7 +456,15 @@ impl Sampler {
         counters: &mut DomainCounters,
         groups: StatsGroups,
     ) {
-        let (want_info, want_block, want_net) = self.needs_fallback(groups);
+        let (want_info, mut want_block, mut want_net) = self.needs_fallback(groups);
+        if self
+            .device_scope
+            .as_ref()
+            .is_some_and(|scope| !scope.contains(&uuid))
+        {
+            want_block = false;
+            want_net = false;
+        }
         if want_info {
             if let Some(info) = fallback(&mut self.caps.info_call, domain.info()) {
                 // Drivers that cannot measure a value report 0 (some remote hypervisor drivers
@@ -633,6 +663,70 @@ mod tests {
         assert_eq!(caps.bulk_cpu, Support::No);
         assert_eq!(caps.info_call, Support::Yes);
         assert_eq!(caps.block_stats_call, Support::Yes);
+    }
+
+    #[test]
+    fn drivers_without_bulk_statistics_are_listed_and_asked_per_domain() {
+        // Like ESX: no virConnectGetAllDomainStats at all.
+        let fleet = crate::fleetgen::TempFleet::new(&crate::fleetgen::FleetSpec {
+            vms: 10,
+            seed: 4,
+            ..Default::default()
+        });
+        let conn = Connect::open(Some(&fleet.uri())).unwrap();
+        let mut sampler = sampler_for(&conn);
+        sampler.caps.bulk = Support::No;
+        let (sample, changes) = sampler.tick(&conn, StatsGroups::default()).unwrap();
+        assert!(changes.is_empty(), "{changes:?}");
+        assert_eq!(sample.domains.len(), 10);
+        for (uuid, counters) in &sample.domains {
+            let domain = conn
+                .lookup_domain_by_uuid_string(&uuid.to_string())
+                .unwrap();
+            let state = DomainState::from_libvirt(ffi::domain_state(&domain).unwrap().0);
+            assert_eq!(counters.state, Some(state));
+            assert_eq!(counters.cpu_time_ns.is_some(), state.is_active());
+        }
+    }
+
+    #[test]
+    fn device_calls_can_be_limited_to_some_domains() {
+        let fleet = crate::fleetgen::TempFleet::new(&crate::fleetgen::FleetSpec {
+            vms: 20,
+            seed: 5,
+            ..Default::default()
+        });
+        let conn = Connect::open(Some(&fleet.uri())).unwrap();
+        let mut sampler = sampler_for(&conn);
+        let running: Vec<DomainUuid> = conn
+            .list_all_domains(sys::VIR_CONNECT_LIST_DOMAINS_RUNNING)
+            .unwrap()
+            .iter()
+            .map(|d| DomainUuid(*d.uuid().unwrap().as_bytes()))
+            .collect();
+        let focus = running[0];
+        sampler.set_device_scope(DeviceStatsScope::Only(HashSet::from([focus])));
+        let (sample, _) = sampler.tick(&conn, StatsGroups::default()).unwrap();
+        for (uuid, counters) in &sample.domains {
+            if *uuid == focus {
+                assert!(counters.disk_rd_bytes.is_some() && counters.net_tx_bytes.is_some());
+            } else {
+                assert_eq!(counters.disk_rd_bytes, None);
+                assert_eq!(counters.net_tx_bytes, None);
+            }
+            if running.contains(uuid) {
+                // CPU and memory still come for every domain.
+                assert!(counters.cpu_time_ns.is_some());
+            }
+        }
+        sampler.set_device_scope(DeviceStatsScope::All);
+        let (sample, _) = sampler.tick(&conn, StatsGroups::default()).unwrap();
+        let with_disks = sample
+            .domains
+            .iter()
+            .filter(|(_, c)| c.disk_rd_bytes.is_some())
+            .count();
+        assert!(with_disks >= running.len());
     }
 
     #[test]

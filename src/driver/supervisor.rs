@@ -101,6 +101,8 @@ impl Supervisor {
             groups,
             early_events: Vec::new(),
         };
+        // The consumer learns of the connection from its first update.
+        run.send(UpdateKind::State(ConnectionState::Connecting));
         run.start_open();
         let mut ticker = new_ticker(run.interval);
         loop {

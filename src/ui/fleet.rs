@@ -18,7 +18,7 @@ use hangar::fleet::{HostSummary, Search, VmSummary};
 use hangar::model::{ConnectionId, DomainUuid};
 
 use cells::BoundCells;
-use columns::{ContextHandler, RetryHandler};
+use columns::{ContextHandler, RetryHandler, SeriesSource};
 pub use item::{FleetItem, ItemData};
 
 /// Tree (VMs under their host) or one list of all VMs with a Host column.
@@ -52,7 +52,7 @@ pub struct FleetView {
 }
 
 impl FleetView {
-    pub fn new(on_retry: RetryHandler, on_context: ContextHandler) -> Self {
+    pub fn new(on_retry: RetryHandler, on_context: ContextHandler, series: SeriesSource) -> Self {
         let hosts = gio::ListStore::new::<FleetItem>();
         let vm_stores = gio::ListStore::new::<gio::ListStore>();
         let search: Rc<RefCell<Search>> = Rc::default();
@@ -122,7 +122,7 @@ impl FleetView {
             let factory = if spec.key == "name" {
                 columns::name_factory(&cells, &on_context, on_retry.clone())
             } else {
-                columns::value_factory(&cells, &on_context, spec.key)
+                columns::value_factory(&cells, &on_context, &series, spec.key)
             };
             let column = gtk::ColumnViewColumn::builder()
                 .title(spec.title.as_str())

@@ -103,17 +103,7 @@ impl HostPage {
     }
 
     fn add_row(&mut self, group: &adw::PreferencesGroup, title: &str, value: &str) {
-        let row = adw::ActionRow::builder().title(title).build();
-        let label = gtk::Label::builder()
-            .label(value)
-            .selectable(true)
-            .wrap(true)
-            .xalign(1.0)
-            .css_classes(["dim-label"])
-            .build();
-        row.add_suffix(&label);
-        // Screen readers announce the value with its title.
-        crate::ui::a11y::set_description(&row, value);
+        let row = crate::ui::rows::value_row(title, value);
         group.add(&row);
         self.rows.push((group.clone(), row.upcast()));
     }

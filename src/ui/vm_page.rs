@@ -86,16 +86,7 @@ impl VmPage {
     }
 
     fn add_row(&mut self, title: &str, value: &str) {
-        let row = adw::ActionRow::builder().title(title).build();
-        let label = gtk::Label::builder()
-            .label(value)
-            .selectable(true)
-            .wrap(true)
-            .xalign(1.0)
-            .css_classes(["dim-label"])
-            .build();
-        row.add_suffix(&label);
-        crate::ui::a11y::set_description(&row, value);
+        let row = crate::ui::rows::value_row(title, value);
         self.overview.add(&row);
         self.rows.push(row.upcast());
     }

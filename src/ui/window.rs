@@ -5,10 +5,13 @@
 mod connections;
 mod context_menu;
 mod layout;
+mod sparklines;
 mod updates;
 mod vm_actions;
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -88,7 +91,8 @@ pub struct Window {
     driver: Driver,
     hosts: HashMap<ConnectionId, HostEntry>,
     fleet: FleetView,
-    stats: StatsStore,
+    /// Shared with the fleet's sparkline cells, which read it while drawing.
+    stats: Rc<RefCell<StatsStore>>,
     layout: Layout,
     host_page: HostPage,
     vm_page: VmPage,
@@ -135,6 +139,12 @@ impl Component for Window {
         let settings = settings();
         let (credentials, prompts) = UiCredentials::new();
         let driver = Driver::new(Arc::new(credentials));
+        let retention = Retention::new(
+            settings.uint("history-minutes"),
+            settings.uint("polling-interval"),
+        )
+        .unwrap_or_default();
+        let stats = Rc::new(RefCell::new(StatsStore::new(retention)));
         let retry_sender = sender.clone();
         let context_sender = sender.clone();
         let column_view_cell: std::rc::Rc<std::cell::RefCell<Option<gtk::ColumnView>>> =
@@ -151,6 +161,10 @@ impl Component for Window {
                     .unwrap_or((x, y));
                 context_sender.input(WindowInput::ContextMenu(position, point.0, point.1));
             }),
+            {
+                let stats = stats.clone();
+                Rc::new(move |data, column| sparklines::series(&stats.borrow(), data, column))
+            },
         );
         *column_view_cell.borrow_mut() = Some(fleet.column_view.clone());
         let layout = Layout::build(&root, &settings, &fleet, &sender);
@@ -158,17 +172,12 @@ impl Component for Window {
         let vm_page = VmPage::new();
         layout.add_pages(&host_page, &vm_page);
 
-        let retention = Retention::new(
-            settings.uint("history-minutes"),
-            settings.uint("polling-interval"),
-        )
-        .unwrap_or_default();
         let mut model = Window {
             updates: updates::spawn_update_loop(&sender),
             driver,
             hosts: HashMap::new(),
             fleet,
-            stats: StatsStore::new(retention),
+            stats,
             layout,
             host_page,
             vm_page,
@@ -300,9 +309,9 @@ impl Window {
         if let Ok(retention) = Retention::new(
             self.settings.uint("history-minutes"),
             self.settings.uint("polling-interval"),
-        ) && retention != self.stats.retention()
+        ) && retention != self.stats.borrow().retention()
         {
-            self.stats.set_retention(retention);
+            self.stats.borrow_mut().set_retention(retention);
         }
     }
 

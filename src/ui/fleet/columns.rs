@@ -7,9 +7,11 @@ use std::time::Instant;
 
 use gtk::prelude::*;
 
+use hangar::charts::{Rgba, SparklineStyle, render_sparkline};
 use hangar::fleet::{self, Column, HostStatus, HostSummary, VmSummary};
 use hangar::i18n::{gettext, gettext_f, pgettext};
 use hangar::model::ConnectionId;
+use hangar::stats::Series;
 use hangar::units::{format_kib, format_percent, format_rate};
 
 use super::cells::{BoundCells, ColumnKey};
@@ -81,6 +83,16 @@ pub type RetryHandler = Rc<dyn Fn(ConnectionId)>;
 
 /// A right-click on a row: its position in the view's model and the point in `widget`.
 pub type ContextHandler = Rc<dyn Fn(u32, &gtk::Widget, f64, f64)>;
+
+/// The recent history a row's sparkline draws in a column: none, one or two series.
+pub type SeriesSource = Rc<dyn Fn(&ItemData, ColumnKey) -> Vec<Series>>;
+
+/// Sparkline size in a table cell.
+const SPARK_WIDTH: i32 = 56;
+const SPARK_HEIGHT: i32 = 22;
+
+/// Line colours: GNOME blue for the first series (CPU, read, receive), orange for the second.
+const SPARK_COLOURS: [Rgba; 2] = [Rgba::rgb8(0x35, 0x84, 0xe4), Rgba::rgb8(0xe6, 0x61, 0x00)];
 
 /// The row item behind a list item: the tree row's item, or the item itself in a flat list.
 pub fn fleet_item(list_item: &gtk::ListItem) -> Option<FleetItem> {
@@ -338,12 +350,25 @@ fn draw_vm_name(cell: &NameCell, vm: &VmSummary) {
     set_stale(&cell.expander, vm.stale_since.is_some());
 }
 
-/// A column of one right- or left-aligned label whose text comes from the row.
+/// A value cell: a label, with a sparkline of the row's recent history before it when the
+/// column has one.
+#[derive(Clone)]
+struct ValueCell {
+    root: gtk::Box,
+    label: gtk::Label,
+    spark: Option<gtk::DrawingArea>,
+    /// The row the sparkline draws (cells are recycled between rows).
+    shown: Rc<RefCell<Option<FleetItem>>>,
+}
+
+/// A column of one right- or left-aligned label whose text comes from the row, with a
+/// sparkline when `sparkline` gives the series to draw.
 fn label_factory(
     cells: &Rc<BoundCells>,
     on_context: &ContextHandler,
     column: ColumnKey,
     numeric: bool,
+    sparkline: Option<SeriesSource>,
     text: impl Fn(&ItemData) -> Option<Option<String>> + 'static,
 ) -> gtk::SignalListItemFactory {
     factory(
@@ -353,24 +378,62 @@ fn label_factory(
         move || {
             let label = gtk::Label::builder()
                 .xalign(if numeric { 1.0 } else { 0.0 })
+                .hexpand(true)
                 .ellipsize(gtk::pango::EllipsizeMode::End)
                 .build();
             if numeric {
                 label.add_css_class("numeric");
             }
-            (label.clone().upcast(), label)
+            let root = gtk::Box::new(gtk::Orientation::Horizontal, 6);
+            let shown: Rc<RefCell<Option<FleetItem>>> = Rc::default();
+            let spark = sparkline.clone().map(|source| {
+                let area = gtk::DrawingArea::builder()
+                    .content_width(SPARK_WIDTH)
+                    .content_height(SPARK_HEIGHT)
+                    .valign(gtk::Align::Center)
+                    .build();
+                let shown = shown.clone();
+                area.set_draw_func(move |_, cr, width, height| {
+                    let Some(item) = shown.borrow().clone() else {
+                        return;
+                    };
+                    let size = (width.max(0) as u32, height.max(0) as u32);
+                    let series = source(&item.data(), column);
+                    for (series, colour) in series.iter().zip(SPARK_COLOURS) {
+                        // A failed sparkline leaves its cell blank; the value is still shown.
+                        let _ = render_sparkline(cr, size, series, &SparklineStyle::new(colour));
+                    }
+                });
+                root.append(&area);
+                area
+            });
+            root.append(&label);
+            let cell = ValueCell {
+                root: root.clone(),
+                label,
+                spark,
+                shown,
+            };
+            (root.upcast(), cell)
         },
-        move |label, item, _| {
+        move |cell, item, _| {
             let data = item.data();
             // Outer None: the column says nothing for this kind of row; inner None: not available.
-            match text(&data) {
+            let value = text(&data);
+            match &value {
                 None => {
-                    label.set_label("");
-                    label.set_tooltip_text(None);
+                    cell.label.set_label("");
+                    cell.label.set_tooltip_text(None);
                 }
-                Some(value) => set_value(label, value),
+                Some(value) => set_value(&cell.label, value.clone()),
             }
-            set_stale(label, stale_since(&data).is_some());
+            if let Some(spark) = &cell.spark {
+                // Only rows with a value draw a history (an off machine shows nothing).
+                spark.set_visible(matches!(value, Some(Some(_))));
+                *cell.shown.borrow_mut() = Some(item.clone());
+                spark.queue_draw();
+            }
+            set_stale(&cell.root, stale_since(&data).is_some());
         },
     )
 }
@@ -419,14 +482,16 @@ fn live(vm: &VmSummary) -> bool {
 pub fn value_factory(
     cells: &Rc<BoundCells>,
     on_context: &ContextHandler,
+    series: &SeriesSource,
     key: ColumnKey,
 ) -> gtk::SignalListItemFactory {
+    let spark = Some(series.clone());
     match key {
-        "host" => label_factory(cells, on_context, key, false, |data| match data {
+        "host" => label_factory(cells, on_context, key, false, None, |data| match data {
             ItemData::Vm(vm) => Some(Some(vm.host_label.clone())),
             ItemData::Host(_) => None,
         }),
-        "state" => label_factory(cells, on_context, key, false, |data| match data {
+        "state" => label_factory(cells, on_context, key, false, None, |data| match data {
             ItemData::Vm(vm) => Some(Some(
                 vm.busy
                     .clone()
@@ -439,20 +504,34 @@ pub fn value_factory(
                 _ => fleet::host_status_text(host),
             })),
         }),
-        "cpu" => label_factory(cells, on_context, key, true, |data| match data {
-            ItemData::Vm(vm) if live(vm) => Some(vm.cpu_percent.map(format_percent)),
-            ItemData::Vm(_) => None,
-            ItemData::Host(_) => None,
-        }),
-        "host-cpu" => label_factory(cells, on_context, key, true, |data| match data {
-            ItemData::Vm(vm) if live(vm) => Some(vm.host_cpu_percent.map(format_percent)),
-            ItemData::Vm(_) => None,
-            ItemData::Host(host) if host.status == HostStatus::Connected => {
-                Some(host.cpu_percent.map(format_percent))
-            }
-            ItemData::Host(_) => None,
-        }),
-        "memory" => label_factory(cells, on_context, key, true, |data| match data {
+        "cpu" => label_factory(
+            cells,
+            on_context,
+            key,
+            true,
+            spark.clone(),
+            |data| match data {
+                ItemData::Vm(vm) if live(vm) => Some(vm.cpu_percent.map(format_percent)),
+                ItemData::Vm(_) => None,
+                ItemData::Host(_) => None,
+            },
+        ),
+        "host-cpu" => label_factory(
+            cells,
+            on_context,
+            key,
+            true,
+            spark.clone(),
+            |data| match data {
+                ItemData::Vm(vm) if live(vm) => Some(vm.host_cpu_percent.map(format_percent)),
+                ItemData::Vm(_) => None,
+                ItemData::Host(host) if host.status == HostStatus::Connected => {
+                    Some(host.cpu_percent.map(format_percent))
+                }
+                ItemData::Host(_) => None,
+            },
+        ),
+        "memory" => label_factory(cells, on_context, key, true, None, |data| match data {
             ItemData::Vm(vm) if live(vm) => Some(memory_text(
                 vm.memory_used_kib,
                 Some(vm.memory_allocated_kib),
@@ -463,24 +542,38 @@ pub fn value_factory(
             }
             ItemData::Host(_) => None,
         }),
-        "disk" => label_factory(cells, on_context, key, true, |data| match data {
-            // Translators: disk read and write rates.
-            ItemData::Vm(vm) if live(vm) => Some(rate_pair(
-                vm.disk_read_bps,
-                vm.disk_write_bps,
-                &gettext("R {first} · W {second}"),
-            )),
-            _ => None,
-        }),
-        "network" => label_factory(cells, on_context, key, true, |data| match data {
-            // Translators: network receive and transmit rates.
-            ItemData::Vm(vm) if live(vm) => Some(rate_pair(
-                vm.net_rx_bps,
-                vm.net_tx_bps,
-                &gettext("↓ {first} ↑ {second}"),
-            )),
-            _ => None,
-        }),
+        "disk" => label_factory(
+            cells,
+            on_context,
+            key,
+            true,
+            spark.clone(),
+            |data| match data {
+                // Translators: disk read and write rates.
+                ItemData::Vm(vm) if live(vm) => Some(rate_pair(
+                    vm.disk_read_bps,
+                    vm.disk_write_bps,
+                    &gettext("R {first} · W {second}"),
+                )),
+                _ => None,
+            },
+        ),
+        "network" => label_factory(
+            cells,
+            on_context,
+            key,
+            true,
+            spark.clone(),
+            |data| match data {
+                // Translators: network receive and transmit rates.
+                ItemData::Vm(vm) if live(vm) => Some(rate_pair(
+                    vm.net_rx_bps,
+                    vm.net_tx_bps,
+                    &gettext("↓ {first} ↑ {second}"),
+                )),
+                _ => None,
+            },
+        ),
         other => unreachable!("no column {other}"),
     }
 }

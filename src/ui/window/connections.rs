@@ -188,7 +188,7 @@ impl Window {
             let _ = saved_connections::update(&self.settings, |list| list.remove(&uri));
         }
         self.fleet.remove_host(id);
-        self.stats.forget_connection(id);
+        self.stats.borrow_mut().forget_connection(id);
         self.layout.update_empty_state(&self.fleet);
         self.update_counts();
         self.show_selection();
@@ -267,7 +267,7 @@ impl Window {
     pub(super) fn refresh_host_row(&mut self, id: ConnectionId) {
         if let Some(entry) = self.hosts.get(&id) {
             let mut summary = entry.summary(id);
-            if let Some(rates) = self.stats.host_latest(id) {
+            if let Some(rates) = self.stats.borrow_mut().host_latest(id) {
                 use hangar::stats::HostMetric;
                 summary.cpu_percent = rates.get(HostMetric::CpuPercent).value();
                 summary.memory_used_kib = rates

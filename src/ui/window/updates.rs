@@ -62,7 +62,7 @@ impl Window {
                         entry.domains.remove(&uuid);
                     }
                     self.fleet.remove_vm(id, uuid);
-                    self.stats.forget_domain(id, &uuid);
+                    self.stats.borrow_mut().forget_domain(id, &uuid);
                     self.refresh_host_row(id);
                     self.update_counts();
                 }
@@ -72,7 +72,7 @@ impl Window {
                     ticked = true;
                 }
                 UpdateKind::Stale { since, .. } => {
-                    self.stats.mark_stale(id, since);
+                    self.stats.borrow_mut().mark_stale(id, since);
                     if let Some(entry) = self.hosts.get_mut(&id) {
                         entry.stale_since = Some(since);
                     }
@@ -155,7 +155,7 @@ impl Window {
     }
 
     fn apply_stats(&mut self, id: ConnectionId, sample: &TickSample) {
-        if !self.stats.ingest(id, sample) {
+        if !self.stats.borrow_mut().ingest(id, sample) {
             return;
         }
         let was_stale = self
@@ -164,8 +164,10 @@ impl Window {
             .and_then(|entry| entry.stale_since.take())
             .is_some();
         for (uuid, _) in &sample.domains {
-            let (Some(item), Some(rates)) = (self.fleet.vm(id, *uuid), self.stats.latest(id, uuid))
-            else {
+            let (Some(item), Some(rates)) = (
+                self.fleet.vm(id, *uuid),
+                self.stats.borrow_mut().latest(id, uuid),
+            ) else {
                 continue;
             };
             let kib = |metric| {
