@@ -52,7 +52,7 @@ pub fn specs() -> Vec<ColumnSpec> {
             pgettext("column", "Host CPU"),
             Column::HostCpu,
             false,
-            90,
+            130,
         ),
         spec(
             "memory",
@@ -66,14 +66,14 @@ pub fn specs() -> Vec<ColumnSpec> {
             pgettext("column", "Disk I/O"),
             Column::Disk,
             false,
-            190,
+            250,
         ),
         spec(
             "network",
             pgettext("column", "Network I/O"),
             Column::Network,
             false,
-            190,
+            250,
         ),
     ]
 }
@@ -330,7 +330,11 @@ fn draw_host_name(cell: &NameCell, host: &HostSummary) {
         &cell.retry,
         &gettext_f("Retry connecting to {host}", &[("host", &host.label)]),
     );
-    set_stale(&cell.expander, host.stale_since.is_some());
+    // Only a connected host's row greys while its figures age; an error stays readable.
+    set_stale(
+        &cell.expander,
+        host.status == HostStatus::Connected && host.stale_since.is_some(),
+    );
 }
 
 fn draw_vm_name(cell: &NameCell, vm: &VmSummary) {
@@ -440,7 +444,8 @@ fn label_factory(
 
 fn stale_since(data: &ItemData) -> Option<Instant> {
     match data {
-        ItemData::Host(host) => host.stale_since,
+        ItemData::Host(host) if host.status == HostStatus::Connected => host.stale_since,
+        ItemData::Host(_) => None,
         ItemData::Vm(vm) => vm.stale_since,
     }
 }
