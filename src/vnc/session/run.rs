@@ -570,7 +570,7 @@ impl Connected<'_> {
             return Ending::Failed(SessionError::Io { detail });
         }
         if let Some(message) = self.server_error.take() {
-            if message.starts_with(VNC_RS_STRING_LIMIT) {
+            if message.contains(VNC_RS_STRING_LIMIT) {
                 return Ending::Failed(SessionError::Limit(LimitViolation::CutText {
                     bytes: None,
                 }));
