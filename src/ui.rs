@@ -3,8 +3,20 @@
 //! The application is single-instance: a second launch forwards its command line over D-Bus
 //! to the primary instance, whose window acts on it.
 
+mod a11y;
 mod about;
+mod add_connection;
+mod credential_provider;
+mod credentials;
+#[cfg(test)]
+mod dialog_tests;
+mod fleet;
+mod host_page;
+mod preferences;
+mod rows;
+mod saved_connections;
 mod settings;
+mod vm_page;
 mod window;
 
 use std::process::ExitCode;
@@ -63,7 +75,7 @@ pub fn run(args: Vec<String>) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Application-wide actions: quit and about.
+/// Application-wide actions: quit, preferences and about.
 fn install_app_actions(app: &adw::Application) {
     let quit = gio::SimpleAction::new("quit", None);
     quit.connect_activate(glib::clone!(
@@ -82,4 +94,6 @@ fn install_app_actions(app: &adw::Application) {
         move |_, _| about::show(app.active_window().as_ref())
     ));
     app.add_action(&about);
+
+    preferences::install_action(app);
 }

@@ -29,3 +29,18 @@ pub fn settings() -> gio::Settings {
         ),
     }
 }
+
+/// Settings of the schema build.rs compiled, in a memory backend: tests never touch dconf.
+#[cfg(test)]
+pub fn memory_settings() -> gio::Settings {
+    let source = gio::SettingsSchemaSource::from_directory(
+        concat!(env!("OUT_DIR"), "/schemas"),
+        None,
+        false,
+    )
+    .expect("build.rs compiles the schema into OUT_DIR/schemas");
+    let schema = source
+        .lookup(config::SCHEMA_ID, false)
+        .expect("the compiled schema holds Hangar's id");
+    gio::Settings::new_full(&schema, Some(&gio::memory_settings_backend_new()), None)
+}

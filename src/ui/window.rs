@@ -1,15 +1,39 @@
-//! The main window: header bar, primary menu and the fleet area (an empty state until a
-//! connection is added).
+//! The main window: header bar, the fleet (every connection with its machines) beside the
+//! selected item's page, and the everyday actions. Driver updates stream in over one channel;
+//! nothing here calls libvirt — commands go through the driver's async handles.
+
+mod connections;
+mod context_menu;
+mod layout;
+mod sparklines;
+mod updates;
+mod vm_actions;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use adw::prelude::*;
-use gtk::gio;
+use gtk::{gio, glib};
 use relm4::prelude::*;
 
-use hangar::cli::Options;
-use hangar::config;
-use hangar::i18n::gettext;
+use hangar::actions::VmAction;
+use hangar::cli::{Options, ShowPage};
+use hangar::driver::{ConnectionUpdate, Driver, OpenOptions};
+use hangar::model::{ConnectionId, DomainUuid};
+use hangar::stats::{Retention, StatsGroups, StatsStore};
 
+use super::add_connection::{AddConnection, AddConnectionOutput};
+use super::credential_provider::{PromptJob, UiCredentials};
+use super::fleet::{FleetView, ViewMode};
+use super::host_page::HostPage;
 use super::settings::settings;
+use super::vm_page::VmPage;
+use connections::HostEntry;
+use layout::Layout;
+use vm_actions::{Batch, Target};
 
 /// Messages the window understands.
 #[derive(Debug)]
@@ -18,53 +42,93 @@ pub enum WindowInput {
     CommandLine(Options),
     /// Remember the window size before it closes.
     SaveGeometry,
+    /// Updates from the driver, batched as they arrived.
+    Driver(Vec<ConnectionUpdate>),
+    /// The fleet's selection changed.
+    SelectionChanged,
+    /// The search text changed.
+    Search(String),
+    /// Tree or one list.
+    SetViewMode(ViewMode),
+    /// Which optional columns to show.
+    SetColumns(Vec<String>),
+    /// Open the Add Connection dialog.
+    ShowAddConnection,
+    /// Open the dialog for an existing connection.
+    EditConnection(ConnectionId),
+    /// The Add/Edit Connection dialog's answer.
+    ConnectionDialog(AddConnectionOutput),
+    /// Try a failed or disconnected connection again.
+    Connect(ConnectionId),
+    Disconnect(ConnectionId),
+    RemoveConnection(ConnectionId),
+    /// An action on the selected machines (asks first when configured to).
+    Action(VmAction),
+    /// The action, confirmed, on these machines.
+    Run(VmAction, Vec<Target>),
+    /// Right-click on a row (position in the view's model, point in the column view).
+    ContextMenu(u32, f64, f64),
+    /// Once a second: ages ("updated 12 s ago") move on.
+    Tick,
+    /// Statistics settings changed.
+    PollingChanged,
+}
+
+/// Results of async work started by the window.
+#[derive(Debug)]
+pub enum WindowCommand {
+    /// One machine's action finished.
+    ActionDone {
+        batch: u64,
+        target: Target,
+        result: Result<(), String>,
+    },
 }
 
 /// The main window's state.
 pub struct Window {
     settings: gio::Settings,
+    driver: Driver,
+    hosts: HashMap<ConnectionId, HostEntry>,
+    fleet: FleetView,
+    /// Shared with the fleet's sparkline cells, which read it while drawing.
+    stats: Rc<RefCell<StatsStore>>,
+    layout: Layout,
+    host_page: HostPage,
+    vm_page: VmPage,
+    /// What the page area shows.
+    shown: Shown,
+    /// A `--show-*` request waiting for its machine or host to appear.
+    pending_show: Option<ShowPage>,
+    batches: HashMap<u64, Batch>,
+    next_batch: u64,
+    add_dialog: Option<Controller<AddConnection>>,
+    /// Where the driver sends its updates (drained by a main-loop task into `Driver` messages).
+    updates: tokio::sync::mpsc::UnboundedSender<ConnectionUpdate>,
+    /// Benchmark hook: where to report when every connection's machines are listed.
+    bench_events: Option<std::path::PathBuf>,
+    started: Instant,
 }
 
-#[relm4::component(pub)]
-impl SimpleComponent for Window {
+/// What the page area shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    Nothing,
+    Host(ConnectionId),
+    Vm(ConnectionId, DomainUuid),
+    Many,
+}
+
+impl Component for Window {
     type Init = ();
     type Input = WindowInput;
     type Output = ();
+    type CommandOutput = WindowCommand;
+    type Root = adw::ApplicationWindow;
+    type Widgets = ();
 
-    view! {
-        #[root]
-        adw::ApplicationWindow {
-            set_title: Some(&gettext("Hangar")),
-            set_default_size: (model.settings.int("window-width"), model.settings.int("window-height")),
-            set_maximized: model.settings.boolean("window-maximized"),
-            set_width_request: 360,
-            set_height_request: 294,
-            add_css_class?: config::is_development().then_some("devel"),
-            connect_close_request[sender] => move |_| {
-                sender.input(WindowInput::SaveGeometry);
-                gtk::glib::Propagation::Proceed
-            },
-
-            gtk::Box {
-                set_orientation: gtk::Orientation::Vertical,
-
-                adw::HeaderBar {
-                    pack_end = &gtk::MenuButton {
-                        set_icon_name: "open-menu-symbolic",
-                        set_tooltip_text: Some(&gettext("Main Menu")),
-                        set_primary: true,
-                        set_menu_model: Some(&primary_menu()),
-                    },
-                },
-
-                adw::StatusPage {
-                    set_vexpand: true,
-                    set_icon_name: Some(config::APP_ID),
-                    set_title: &gettext("No Connections"),
-                    set_description: Some(&gettext("Add a libvirt host to see its virtual machines")),
-                },
-            },
-        }
+    fn init_root() -> Self::Root {
+        adw::ApplicationWindow::new(&relm4::main_adw_application())
     }
 
     fn init(
@@ -72,30 +136,228 @@ impl SimpleComponent for Window {
         root: Self::Root,
         sender: ComponentSender<Self>,
     ) -> ComponentParts<Self> {
-        let model = Window {
-            settings: settings(),
+        let settings = settings();
+        let (credentials, prompts) = UiCredentials::new();
+        let driver = Driver::new(Arc::new(credentials));
+        let retention = Retention::new(
+            settings.uint("history-minutes"),
+            settings.uint("polling-interval"),
+        )
+        .unwrap_or_default();
+        let stats = Rc::new(RefCell::new(StatsStore::new(retention)));
+        let retry_sender = sender.clone();
+        let context_sender = sender.clone();
+        let column_view_cell: std::rc::Rc<std::cell::RefCell<Option<gtk::ColumnView>>> =
+            Default::default();
+        let view_for_menu = column_view_cell.clone();
+        let fleet = FleetView::new(
+            std::rc::Rc::new(move |id| retry_sender.input(WindowInput::Connect(id))),
+            std::rc::Rc::new(move |position, widget: &gtk::Widget, x, y| {
+                // Menus point into the column view, whatever cell was clicked.
+                let point = view_for_menu
+                    .borrow()
+                    .as_ref()
+                    .and_then(|view| widget.translate_coordinates(view, x, y))
+                    .unwrap_or((x, y));
+                context_sender.input(WindowInput::ContextMenu(position, point.0, point.1));
+            }),
+            {
+                let stats = stats.clone();
+                Rc::new(move |data, column| sparklines::series(&stats.borrow(), data, column))
+            },
+        );
+        *column_view_cell.borrow_mut() = Some(fleet.column_view.clone());
+        let layout = Layout::build(&root, &settings, &fleet, &sender);
+        let host_page = HostPage::new();
+        let vm_page = VmPage::new();
+        layout.add_pages(&host_page, &vm_page);
+
+        let mut model = Window {
+            updates: updates::spawn_update_loop(&sender),
+            driver,
+            hosts: HashMap::new(),
+            fleet,
+            stats,
+            layout,
+            host_page,
+            vm_page,
+            shown: Shown::Nothing,
+            pending_show: None,
+            batches: HashMap::new(),
+            next_batch: 1,
+            add_dialog: None,
+            bench_events: std::env::var_os("HANGAR_BENCH_EVENTS").map(Into::into),
+            started: Instant::now(),
+            settings,
         };
-        let widgets = view_output!();
-        ComponentParts { model, widgets }
+        model.fleet.set_visible_columns(
+            &model
+                .settings
+                .strv("visible-columns")
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>(),
+        );
+        model.layout.update_empty_state(&model.fleet);
+        spawn_prompt_loop(&root, prompts);
+        spawn_tick(&sender);
+        watch_polling_settings(&model.settings, &sender);
+        model.open_saved_connections();
+        ComponentParts { model, widgets: () }
     }
 
-    fn update(&mut self, message: Self::Input, _sender: ComponentSender<Self>) {
+    fn update(&mut self, message: Self::Input, sender: ComponentSender<Self>, root: &Self::Root) {
         match message {
-            WindowInput::CommandLine(_options) => {}
-            WindowInput::SaveGeometry => {}
+            WindowInput::CommandLine(options) => self.apply_command_line(options),
+            WindowInput::SaveGeometry => self.save_geometry(root),
+            WindowInput::Driver(updates) => self.apply_updates(updates),
+            WindowInput::SelectionChanged => self.show_selection(),
+            WindowInput::Search(text) => {
+                self.fleet.set_search(&text);
+                self.layout.update_empty_state(&self.fleet);
+            }
+            WindowInput::SetViewMode(mode) => {
+                self.fleet.set_mode(mode);
+                let nick = if mode == ViewMode::List {
+                    "list"
+                } else {
+                    "tree"
+                };
+                let _ = self.settings.set_string("fleet-view", nick);
+                self.layout.update_empty_state(&self.fleet);
+            }
+            WindowInput::SetColumns(keys) => {
+                self.fleet.set_visible_columns(&keys);
+                let _ = self.settings.set_strv(
+                    "visible-columns",
+                    keys.iter().map(String::as_str).collect::<Vec<_>>(),
+                );
+            }
+            WindowInput::ShowAddConnection => self.show_connection_dialog(None, root, &sender),
+            WindowInput::EditConnection(id) => self.show_connection_dialog(Some(id), root, &sender),
+            WindowInput::ConnectionDialog(output) => self.apply_connection_dialog(output),
+            WindowInput::Connect(id) => self.connect(id),
+            WindowInput::Disconnect(id) => self.disconnect(id),
+            WindowInput::RemoveConnection(id) => self.remove_connection(id),
+            WindowInput::Action(action) => self.request_action(action, root, &sender),
+            WindowInput::Run(action, targets) => self.run_action(action, targets, &sender),
+            WindowInput::ContextMenu(position, x, y) => self.show_context_menu(position, x, y),
+            WindowInput::Tick => self.tick(),
+            WindowInput::PollingChanged => self.apply_polling_settings(),
+        }
+        self.layout.update_actions(&self.fleet.selected_items());
+    }
+
+    fn update_cmd(
+        &mut self,
+        message: Self::CommandOutput,
+        _sender: ComponentSender<Self>,
+        _root: &Self::Root,
+    ) {
+        match message {
+            WindowCommand::ActionDone {
+                batch,
+                target,
+                result,
+            } => self.action_done(batch, target, result),
         }
     }
 }
 
-/// The primary menu: app-wide entries.
-fn primary_menu() -> gio::Menu {
-    let menu = gio::Menu::new();
-    let section = gio::Menu::new();
-    section.append(
-        Some(&gettext("_Keyboard Shortcuts")),
-        Some("win.show-help-overlay"),
-    );
-    section.append(Some(&gettext("_About Hangar")), Some("app.about"));
-    menu.append_section(None, &section);
-    menu
+impl Window {
+    fn save_geometry(&self, window: &adw::ApplicationWindow) {
+        let (width, height) = window.default_size();
+        let _ = self.settings.set_int("window-width", width);
+        let _ = self.settings.set_int("window-height", height);
+        let _ = self
+            .settings
+            .set_boolean("window-maximized", window.is_maximized());
+    }
+
+    fn updates_sender(&self) -> tokio::sync::mpsc::UnboundedSender<ConnectionUpdate> {
+        self.updates.clone()
+    }
+
+    /// The options every new connection opens with, from the statistics preferences.
+    fn open_options(&self) -> OpenOptions {
+        OpenOptions {
+            poll_interval: Duration::from_secs(u64::from(
+                self.settings.uint("polling-interval").max(1),
+            )),
+            stats_groups: self.stats_groups(),
+            ..OpenOptions::default()
+        }
+    }
+
+    fn stats_groups(&self) -> StatsGroups {
+        StatsGroups {
+            cpu: self.settings.boolean("stats-cpu"),
+            memory: self.settings.boolean("stats-memory"),
+            disk: self.settings.boolean("stats-disk"),
+            network: self.settings.boolean("stats-network"),
+        }
+    }
+
+    /// The polling interval, history length or collected statistics changed.
+    fn apply_polling_settings(&mut self) {
+        let options = self.open_options();
+        for entry in self.hosts.values() {
+            entry
+                .connection
+                .set_polling(options.poll_interval, options.stats_groups);
+        }
+        if let Ok(retention) = Retention::new(
+            self.settings.uint("history-minutes"),
+            self.settings.uint("polling-interval"),
+        ) && retention != self.stats.borrow().retention()
+        {
+            self.stats.borrow_mut().set_retention(retention);
+        }
+    }
+
+    /// Once a second: redraw ages of stale rows.
+    fn tick(&mut self) {
+        if self.hosts.values().any(|entry| entry.stale_since.is_some()) {
+            self.fleet.refresh(true);
+        }
+    }
+}
+
+/// Shows each credential prompt the driver asks for, one at a time, over the window.
+fn spawn_prompt_loop(
+    window: &adw::ApplicationWindow,
+    mut prompts: tokio::sync::mpsc::UnboundedReceiver<PromptJob>,
+) {
+    let window = window.downgrade();
+    glib::spawn_future_local(async move {
+        while let Some(job) = prompts.recv().await {
+            let parent = window.upgrade().map(|w| w.upcast::<gtk::Window>());
+            let answers = super::credentials::ask(parent.as_ref(), job.request).await;
+            let _ = job.reply.send(answers);
+        }
+    });
+}
+
+fn spawn_tick(sender: &ComponentSender<Window>) {
+    let sender = sender.clone();
+    glib::timeout_add_seconds_local(1, move || {
+        sender.input(WindowInput::Tick);
+        glib::ControlFlow::Continue
+    });
+}
+
+fn watch_polling_settings(settings: &gio::Settings, sender: &ComponentSender<Window>) {
+    for key in [
+        "polling-interval",
+        "history-minutes",
+        "stats-cpu",
+        "stats-memory",
+        "stats-disk",
+        "stats-network",
+    ] {
+        let sender = sender.clone();
+        settings.connect_changed(Some(key), move |_, _| {
+            sender.input(WindowInput::PollingChanged)
+        });
+    }
 }

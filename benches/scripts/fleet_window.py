@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""Side-by-side window benchmark: Hangar and virt-manager on the same libvirt test-driver fleet
+with the same 1 s polling interval.
+
+For each app and fleet size it reports: time from launch to a visible window, for Hangar the time
+until every VM is in the tree (Hangar writes it to $HANGAR_BENCH_EVENTS), CPU use as utime+stime over a fixed window after a
+warm-up (in % of one core), and RSS, plus RSS growth per VM over the same app with a one-VM host.
+
+Each app runs in its own Xvfb + D-Bus session with throwaway settings (GSettings keyfile backend).
+
+Usage: benches/scripts/fleet_window.py [--vms 500,2000] [--apps hangar,virt-manager]
+                                       [--warmup 10] [--window 60] [--renderer cairo]
+Needs: Xvfb, dbus-daemon, xdotool, virt-manager, a release build of Hangar
+(`cargo build --release`), and the fleet generator (`cargo run --release --example make_fleet`).
+"""
+
+import argparse
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_ticks(pid: int) -> int:
+    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def rss_mib(pid: int) -> float:
+    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def make_fleet(vms: int) -> pathlib.Path:
+    out = pathlib.Path(tempfile.gettempdir()) / f"hangar-bench-fleet-{vms}.xml"
+    if not out.exists():
+        subprocess.run(["cargo", "run", "--quiet", "--release", "--example", "make_fleet", "--",
+                        "--vms", str(vms), "--out", str(out)], cwd=ROOT, check=True)
+    return out
+
+
+class Session:
+    """A private X display and session bus with throwaway settings."""
+
+    def __init__(self, renderer: str):
+        self.dir = tempfile.mkdtemp(prefix="hangar-bench-")
+        n = 70
+        while os.path.exists(f"/tmp/.X11-unix/X{n}"):
+            n += 1
+        self.xvfb = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.env = dict(os.environ, DISPLAY=f":{n}", GSETTINGS_BACKEND="keyfile",
+                        XDG_CONFIG_HOME=f"{self.dir}/config", XDG_DATA_HOME=f"{self.dir}/data",
+                        XDG_CACHE_HOME=f"{self.dir}/cache", GSK_RENDERER=renderer,
+                        # Accessibility off in both toolkits: measure the apps, not the AT-SPI bridge.
+                        NO_AT_BRIDGE="1", GTK_A11Y="none")
+        deadline = time.time() + 10
+        while not os.path.exists(f"/tmp/.X11-unix/X{n}"):
+            if time.time() > deadline:
+                raise RuntimeError("Xvfb did not start")
+            time.sleep(0.05)
+        out = subprocess.run(["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
+                             env=self.env, capture_output=True, text=True, check=True).stdout.split()
+        self.env["DBUS_SESSION_BUS_ADDRESS"], self.bus_pid = out[0], int(out[1])
+
+    def gsettings(self, schema: str, key: str, value: str):
+        subprocess.run(["gsettings", "set", schema, key, value], env=self.env, check=True)
+
+    def close(self):
+        os.kill(self.bus_pid, signal.SIGTERM)
+        self.xvfb.terminate()
+        self.xvfb.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def visible_window(env: dict, pid: int) -> bool:
+    out = subprocess.run(["xdotool", "search", "--onlyvisible", "--pid", str(pid)],
+                         env=env, capture_output=True, text=True)
+    return out.returncode == 0 and out.stdout.strip() != ""
+
+
+def run_app(app: str, uri: str, args):
+    session = Session(args.renderer)
+    session.env["HANGAR_BENCH_EVENTS"] = f"{session.dir}/events"
+    try:
+        if app == "virt-manager":
+            for key in ("enable-cpu-poll", "enable-disk-poll", "enable-net-poll", "enable-memory-poll"):
+                session.gsettings("org.virt-manager.virt-manager.stats", key, "true")
+            session.gsettings("org.virt-manager.virt-manager.stats", "update-interval", "1")
+            session.gsettings("org.virt-manager.virt-manager", "xmleditor-enabled", "true")
+            cmd = ["virt-manager", "--no-fork", "--connect", uri]
+        else:
+            cmd = [str(ROOT / "target/release/hangar"), "--connect", uri]
+        start = time.monotonic()
+        proc = subprocess.Popen(cmd, env=session.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        visible_at = listed_at = None
+        deadline = start + 120
+        while visible_at is None and time.monotonic() < deadline and proc.poll() is None:
+            if visible_window(session.env, proc.pid):
+                visible_at = time.monotonic() - start
+            else:
+                time.sleep(0.01)
+        # Hangar reports when every connection's machines are in the tree (HANGAR_BENCH_EVENTS);
+        # virt-manager has no such hook, so only its window time is known.
+        events = pathlib.Path(session.env.get("HANGAR_BENCH_EVENTS", "/nonexistent"))
+        while app == "hangar" and listed_at is None and time.monotonic() < deadline and proc.poll() is None:
+            if events.exists() and "listed" in events.read_text():
+                listed_at = time.monotonic() - start
+            else:
+                time.sleep(0.01)
+        time.sleep(args.warmup)
+        t0, c0 = time.monotonic(), cpu_ticks(proc.pid)
+        time.sleep(args.window)
+        t1, c1 = time.monotonic(), cpu_ticks(proc.pid)
+        result = {
+            "visible_s": visible_at,
+            "listed_s": listed_at,
+            "cpu_percent": 100.0 * (c1 - c0) / CLK_TCK / (t1 - t0),
+            "rss_mib": rss_mib(proc.pid),
+        }
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        return result
+    finally:
+        session.close()
+
+
+def fmt(value, spec):
+    return "—" if value is None else format(value, spec)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--vms", default="500,2000")
+    parser.add_argument("--apps", default="hangar,virt-manager")
+    parser.add_argument("--warmup", type=float, default=10)
+    parser.add_argument("--window", type=float, default=60)
+    parser.add_argument("--renderer", default="cairo", help="GSK_RENDERER for Hangar (GTK 4)")
+    args = parser.parse_args()
+    apps = args.apps.split(",")
+    floor_fleet = make_fleet(1)
+    rows = []
+    for app in apps:
+        floor = run_app(app, f"test://{floor_fleet}", args)
+        rows.append((app, 1, floor, None))
+        for vms in [int(v) for v in args.vms.split(",")]:
+            fleet = make_fleet(vms)
+            result = run_app(app, f"test://{fleet}", args)
+            per_vm_kib = (result["rss_mib"] - floor["rss_mib"]) * 1024 / (vms - 1)
+            rows.append((app, vms, result, per_vm_kib))
+    print(f"warm-up {args.warmup:.0f} s, CPU over {args.window:.0f} s, polling 1 s, GSK_RENDERER={args.renderer}")
+    print("| app | VMs | window visible | all VMs listed | CPU (% of a core) | RSS | growth per VM |")
+    print("|---|---|---|---|---|---|---|")
+    for app, vms, r, per_vm in rows:
+        print(f"| {app} | {vms} | {fmt(r['visible_s'], '.2f')} s | {fmt(r['listed_s'], '.2f')} s | "
+              f"{r['cpu_percent']:.1f} | {r['rss_mib']:.0f} MiB | {fmt(per_vm, '.1f')} KiB |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

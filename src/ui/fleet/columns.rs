@@ -1,0 +1,602 @@
+//! The fleet's columns: how each cell is built, drawn from its row, and sorted.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::Instant;
+
+use gtk::prelude::*;
+
+use hangar::charts::{Rgba, SparklineStyle, render_sparkline};
+use hangar::fleet::{self, Column, HostStatus, HostSummary, VmSummary};
+use hangar::i18n::{gettext, gettext_f, pgettext};
+use hangar::model::ConnectionId;
+use hangar::stats::Series;
+use hangar::units::{format_kib, format_percent, format_rate};
+
+use super::cells::{BoundCells, ColumnKey};
+use super::item::{FleetItem, ItemData};
+
+/// A column's settings key (as stored in `visible-columns`), title and sort column.
+pub struct ColumnSpec {
+    pub key: ColumnKey,
+    pub title: String,
+    pub sort: Column,
+    pub expand: bool,
+    /// Starting width in pixels (the user can resize).
+    pub width: i32,
+}
+
+/// Every column in display order. The name column is always shown.
+pub fn specs() -> Vec<ColumnSpec> {
+    let spec = |key, title, sort, expand, width| ColumnSpec {
+        key,
+        title,
+        sort,
+        expand,
+        width,
+    };
+    vec![
+        spec("name", gettext("Name"), Column::Name, true, 260),
+        spec("host", pgettext("column", "Host"), Column::Host, false, 110),
+        spec(
+            "state",
+            pgettext("column", "State"),
+            Column::State,
+            false,
+            120,
+        ),
+        spec("cpu", pgettext("column", "CPU"), Column::Cpu, false, 120),
+        spec(
+            "host-cpu",
+            pgettext("column", "Host CPU"),
+            Column::HostCpu,
+            false,
+            90,
+        ),
+        spec(
+            "memory",
+            pgettext("column", "Memory"),
+            Column::Memory,
+            false,
+            160,
+        ),
+        spec(
+            "disk",
+            pgettext("column", "Disk I/O"),
+            Column::Disk,
+            false,
+            190,
+        ),
+        spec(
+            "network",
+            pgettext("column", "Network I/O"),
+            Column::Network,
+            false,
+            190,
+        ),
+    ]
+}
+
+/// What the name column's Retry button asks for.
+pub type RetryHandler = Rc<dyn Fn(ConnectionId)>;
+
+/// A right-click on a row: its position in the view's model and the point in `widget`.
+pub type ContextHandler = Rc<dyn Fn(u32, &gtk::Widget, f64, f64)>;
+
+/// The recent history a row's sparkline draws in a column: none, one or two series.
+pub type SeriesSource = Rc<dyn Fn(&ItemData, ColumnKey) -> Vec<Series>>;
+
+/// Sparkline size in a table cell.
+const SPARK_WIDTH: i32 = 56;
+const SPARK_HEIGHT: i32 = 22;
+
+/// Line colours: GNOME blue for the first series (CPU, read, receive), orange for the second.
+const SPARK_COLOURS: [Rgba; 2] = [Rgba::rgb8(0x35, 0x84, 0xe4), Rgba::rgb8(0xe6, 0x61, 0x00)];
+
+/// The row item behind a list item: the tree row's item, or the item itself in a flat list.
+pub fn fleet_item(list_item: &gtk::ListItem) -> Option<FleetItem> {
+    let object = list_item.item()?;
+    match object.downcast::<gtk::TreeListRow>() {
+        Ok(row) => row.item().and_downcast::<FleetItem>(),
+        Err(object) => object.downcast::<FleetItem>().ok(),
+    }
+}
+
+/// Builds a factory whose cells are made by `setup` and redrawn by `draw` whenever their row
+/// changes. `W` holds typed handles to a cell's widgets.
+fn factory<W: Clone + 'static>(
+    cells: &Rc<BoundCells>,
+    on_context: &ContextHandler,
+    column: ColumnKey,
+    setup: impl Fn() -> (gtk::Widget, W) + 'static,
+    draw: impl Fn(&W, &FleetItem, &gtk::ListItem) + 'static,
+) -> gtk::SignalListItemFactory {
+    let widgets: Rc<RefCell<HashMap<usize, W>>> = Rc::default();
+    let draw = Rc::new(draw);
+    let factory = gtk::SignalListItemFactory::new();
+    let setup_widgets = widgets.clone();
+    let on_context = on_context.clone();
+    factory.connect_setup(move |_, object| {
+        let Some(list_item) = object.downcast_ref::<gtk::ListItem>() else {
+            return;
+        };
+        let (root, handles) = setup();
+        // Right-click anywhere in the row opens its menu.
+        let click = gtk::GestureClick::builder()
+            .button(gtk::gdk::BUTTON_SECONDARY)
+            .build();
+        let weak_item = list_item.downgrade();
+        let on_context = on_context.clone();
+        click.connect_pressed(move |gesture, _, x, y| {
+            if let (Some(list_item), Some(widget)) = (weak_item.upgrade(), gesture.widget()) {
+                on_context(list_item.position(), &widget, x, y);
+            }
+        });
+        root.add_controller(click);
+        list_item.set_child(Some(&root));
+        setup_widgets
+            .borrow_mut()
+            .insert(list_item.as_ptr() as usize, handles);
+    });
+    let bind_widgets = widgets.clone();
+    let bind_cells = cells.clone();
+    factory.connect_bind(move |_, object| {
+        let Some(list_item) = object.downcast_ref::<gtk::ListItem>() else {
+            return;
+        };
+        let (Some(item), Some(handles)) = (
+            fleet_item(list_item),
+            bind_widgets
+                .borrow()
+                .get(&(list_item.as_ptr() as usize))
+                .cloned(),
+        ) else {
+            return;
+        };
+        let draw = draw.clone();
+        let weak_list_item = list_item.downgrade();
+        bind_cells.bind(list_item, column, item, move |item| {
+            if let Some(list_item) = weak_list_item.upgrade() {
+                draw(&handles, item, &list_item);
+            }
+        });
+    });
+    let unbind_cells = cells.clone();
+    factory.connect_unbind(move |_, object| {
+        if let Some(list_item) = object.downcast_ref::<gtk::ListItem>() {
+            unbind_cells.unbind(list_item, column);
+        }
+    });
+    factory.connect_teardown(move |_, object| {
+        if let Some(list_item) = object.downcast_ref::<gtk::ListItem>() {
+            widgets.borrow_mut().remove(&(list_item.as_ptr() as usize));
+        }
+    });
+    factory
+}
+
+/// Greys a cell whose row's data is out of date.
+fn set_stale(widget: &impl IsA<gtk::Widget>, stale: bool) {
+    if stale {
+        widget.add_css_class("stale");
+    } else {
+        widget.remove_css_class("stale");
+    }
+}
+
+/// "Updated 12 s ago" for data last fresh at `since`.
+pub fn age_text(since: Instant) -> String {
+    let seconds = since.elapsed().as_secs();
+    if seconds < 120 {
+        gettext_f(
+            "Updated {seconds} s ago",
+            &[("seconds", &seconds.to_string())],
+        )
+    } else {
+        gettext_f(
+            "Updated {minutes} min ago",
+            &[("minutes", &(seconds / 60).to_string())],
+        )
+    }
+}
+
+const NOT_AVAILABLE: &str = "—";
+
+fn not_available_tooltip() -> String {
+    gettext("Not available from this hypervisor")
+}
+
+/// Sets a value label, or a dash with an explanation when the value is not available.
+fn set_value(label: &gtk::Label, value: Option<String>) {
+    match value {
+        Some(text) => {
+            label.set_label(&text);
+            label.set_tooltip_text(None);
+        }
+        None => {
+            label.set_label(NOT_AVAILABLE);
+            label.set_tooltip_text(Some(&not_available_tooltip()));
+        }
+    }
+}
+
+#[derive(Clone)]
+struct NameCell {
+    expander: gtk::TreeExpander,
+    icon: gtk::Image,
+    title: gtk::Label,
+    subtitle: gtk::Label,
+    spinner: gtk::Spinner,
+    retry: gtk::Button,
+    /// The host the Retry button currently stands for (cells are recycled between rows).
+    retry_target: Rc<Cell<Option<ConnectionId>>>,
+}
+
+/// The name column: tree expander, state icon, name and subtitle, spinner, Retry.
+pub fn name_factory(
+    cells: &Rc<BoundCells>,
+    on_context: &ContextHandler,
+    on_retry: RetryHandler,
+) -> gtk::SignalListItemFactory {
+    factory(
+        cells,
+        on_context,
+        "name",
+        move || {
+            let icon = gtk::Image::new();
+            let title = gtk::Label::builder()
+                .xalign(0.0)
+                .ellipsize(gtk::pango::EllipsizeMode::End)
+                .build();
+            let subtitle = gtk::Label::builder()
+                .xalign(0.0)
+                .ellipsize(gtk::pango::EllipsizeMode::End)
+                .css_classes(["dim-label", "caption"])
+                .build();
+            let text = gtk::Box::new(gtk::Orientation::Vertical, 0);
+            text.set_hexpand(true);
+            text.append(&title);
+            text.append(&subtitle);
+            let spinner = gtk::Spinner::new();
+            let retry = gtk::Button::builder()
+                .label(gettext("Retry"))
+                .valign(gtk::Align::Center)
+                .css_classes(["flat"])
+                .build();
+            let content = gtk::Box::new(gtk::Orientation::Horizontal, 8);
+            content.append(&icon);
+            content.append(&text);
+            content.append(&spinner);
+            content.append(&retry);
+            let expander = gtk::TreeExpander::new();
+            expander.set_child(Some(&content));
+            let retry_target: Rc<Cell<Option<ConnectionId>>> = Rc::default();
+            let target = retry_target.clone();
+            let on_retry = on_retry.clone();
+            retry.connect_clicked(move |_| {
+                if let Some(id) = target.get() {
+                    on_retry(id);
+                }
+            });
+            let handles = NameCell {
+                expander: expander.clone(),
+                icon,
+                title,
+                subtitle,
+                spinner,
+                retry,
+                retry_target,
+            };
+            (expander.upcast(), handles)
+        },
+        |cell, item, list_item| {
+            let row = list_item.item().and_downcast::<gtk::TreeListRow>();
+            cell.expander.set_list_row(row.as_ref());
+            match &*item.data() {
+                ItemData::Host(host) => draw_host_name(cell, host),
+                ItemData::Vm(vm) => draw_vm_name(cell, vm),
+            }
+        },
+    )
+}
+
+fn draw_host_name(cell: &NameCell, host: &HostSummary) {
+    cell.icon.set_icon_name(Some("network-server-symbolic"));
+    cell.title.set_label(&host.label);
+    cell.title.add_css_class("heading");
+    let status = match (&host.status, host.stale_since) {
+        (HostStatus::Connected, Some(since)) => age_text(since),
+        (HostStatus::Connected, None) => host.uri.clone(),
+        _ => fleet::host_status_text(host),
+    };
+    cell.subtitle.set_label(&status);
+    cell.subtitle.set_tooltip_text(Some(&host.uri));
+    let failed = matches!(
+        host.status,
+        HostStatus::Failed(_) | HostStatus::Disconnected(_)
+    );
+    if failed {
+        cell.subtitle.add_css_class("error");
+    } else {
+        cell.subtitle.remove_css_class("error");
+    }
+    let connecting = host.status == HostStatus::Connecting;
+    cell.spinner.set_visible(connecting);
+    cell.spinner.set_spinning(connecting);
+    cell.retry.set_visible(failed);
+    cell.retry_target.set(Some(host.id));
+    crate::ui::a11y::set_label(
+        &cell.retry,
+        &gettext_f("Retry connecting to {host}", &[("host", &host.label)]),
+    );
+    set_stale(&cell.expander, host.stale_since.is_some());
+}
+
+fn draw_vm_name(cell: &NameCell, vm: &VmSummary) {
+    cell.icon.set_icon_name(Some(fleet::state_icon(vm.state)));
+    cell.icon
+        .set_tooltip_text(Some(&fleet::state_label(vm.state)));
+    cell.title.set_label(&vm.name);
+    cell.title.remove_css_class("heading");
+    cell.subtitle.set_label(&vm.title);
+    cell.subtitle.set_visible(!vm.title.is_empty());
+    cell.subtitle.remove_css_class("error");
+    cell.subtitle.set_tooltip_text(None);
+    cell.spinner.set_visible(vm.busy.is_some());
+    cell.spinner.set_spinning(vm.busy.is_some());
+    cell.retry.set_visible(false);
+    cell.retry_target.set(None);
+    set_stale(&cell.expander, vm.stale_since.is_some());
+}
+
+/// A value cell: a label, with a sparkline of the row's recent history before it when the
+/// column has one.
+#[derive(Clone)]
+struct ValueCell {
+    root: gtk::Box,
+    label: gtk::Label,
+    spark: Option<gtk::DrawingArea>,
+    /// The row the sparkline draws (cells are recycled between rows).
+    shown: Rc<RefCell<Option<FleetItem>>>,
+}
+
+/// A column of one right- or left-aligned label whose text comes from the row, with a
+/// sparkline when `sparkline` gives the series to draw.
+fn label_factory(
+    cells: &Rc<BoundCells>,
+    on_context: &ContextHandler,
+    column: ColumnKey,
+    numeric: bool,
+    sparkline: Option<SeriesSource>,
+    text: impl Fn(&ItemData) -> Option<Option<String>> + 'static,
+) -> gtk::SignalListItemFactory {
+    factory(
+        cells,
+        on_context,
+        column,
+        move || {
+            let label = gtk::Label::builder()
+                .xalign(if numeric { 1.0 } else { 0.0 })
+                .hexpand(true)
+                .ellipsize(gtk::pango::EllipsizeMode::End)
+                .build();
+            if numeric {
+                label.add_css_class("numeric");
+            }
+            let root = gtk::Box::new(gtk::Orientation::Horizontal, 6);
+            let shown: Rc<RefCell<Option<FleetItem>>> = Rc::default();
+            let spark = sparkline.clone().map(|source| {
+                let area = gtk::DrawingArea::builder()
+                    .content_width(SPARK_WIDTH)
+                    .content_height(SPARK_HEIGHT)
+                    .valign(gtk::Align::Center)
+                    .build();
+                let shown = shown.clone();
+                area.set_draw_func(move |_, cr, width, height| {
+                    let Some(item) = shown.borrow().clone() else {
+                        return;
+                    };
+                    let size = (width.max(0) as u32, height.max(0) as u32);
+                    let series = source(&item.data(), column);
+                    for (series, colour) in series.iter().zip(SPARK_COLOURS) {
+                        // A failed sparkline leaves its cell blank; the value is still shown.
+                        let _ = render_sparkline(cr, size, series, &SparklineStyle::new(colour));
+                    }
+                });
+                root.append(&area);
+                area
+            });
+            root.append(&label);
+            let cell = ValueCell {
+                root: root.clone(),
+                label,
+                spark,
+                shown,
+            };
+            (root.upcast(), cell)
+        },
+        move |cell, item, _| {
+            let data = item.data();
+            // Outer None: the column says nothing for this kind of row; inner None: not available.
+            let value = text(&data);
+            match &value {
+                None => {
+                    cell.label.set_label("");
+                    cell.label.set_tooltip_text(None);
+                }
+                Some(value) => set_value(&cell.label, value.clone()),
+            }
+            if let Some(spark) = &cell.spark {
+                // Only rows with a value draw a history (an off machine shows nothing).
+                spark.set_visible(matches!(value, Some(Some(_))));
+                *cell.shown.borrow_mut() = Some(item.clone());
+                spark.queue_draw();
+            }
+            set_stale(&cell.root, stale_since(&data).is_some());
+        },
+    )
+}
+
+fn stale_since(data: &ItemData) -> Option<Instant> {
+    match data {
+        ItemData::Host(host) => host.stale_since,
+        ItemData::Vm(vm) => vm.stale_since,
+    }
+}
+
+/// "1.2 GiB / 4.0 GiB", or just the allocation when use is unknown.
+fn memory_text(used_kib: Option<u64>, total_kib: Option<u64>) -> Option<String> {
+    match (used_kib, total_kib) {
+        (Some(used), Some(total)) => Some(gettext_f(
+            "{used} / {total}",
+            &[("used", &format_kib(used)), ("total", &format_kib(total))],
+        )),
+        (None, Some(total)) if total > 0 => Some(format_kib(total)),
+        (Some(used), None) => Some(format_kib(used)),
+        _ => None,
+    }
+}
+
+/// "↓ 1.2 MiB/s ↑ 40 KiB/s" style pair of rates.
+fn rate_pair(first: Option<f64>, second: Option<f64>, template: &str) -> Option<String> {
+    if first.is_none() && second.is_none() {
+        return None;
+    }
+    let format = |rate: Option<f64>| {
+        rate.map(format_rate)
+            .unwrap_or_else(|| NOT_AVAILABLE.into())
+    };
+    Some(hangar::i18n::format(
+        template,
+        &[("first", &format(first)), ("second", &format(second))],
+    ))
+}
+
+/// Whether a VM's live figures mean anything (an off machine shows nothing, not zeros).
+fn live(vm: &VmSummary) -> bool {
+    vm.state.is_active()
+}
+
+/// The factory of every column but the name column.
+pub fn value_factory(
+    cells: &Rc<BoundCells>,
+    on_context: &ContextHandler,
+    series: &SeriesSource,
+    key: ColumnKey,
+) -> gtk::SignalListItemFactory {
+    let spark = Some(series.clone());
+    match key {
+        "host" => label_factory(cells, on_context, key, false, None, |data| match data {
+            ItemData::Vm(vm) => Some(Some(vm.host_label.clone())),
+            ItemData::Host(_) => None,
+        }),
+        "state" => label_factory(cells, on_context, key, false, None, |data| match data {
+            ItemData::Vm(vm) => Some(Some(
+                vm.busy
+                    .clone()
+                    .unwrap_or_else(|| fleet::state_label(vm.state)),
+            )),
+            ItemData::Host(host) => Some(Some(match host.status {
+                HostStatus::Connected => {
+                    gettext_f("{count} machines", &[("count", &host.vm_count.to_string())])
+                }
+                _ => fleet::host_status_text(host),
+            })),
+        }),
+        "cpu" => label_factory(
+            cells,
+            on_context,
+            key,
+            true,
+            spark.clone(),
+            |data| match data {
+                ItemData::Vm(vm) if live(vm) => Some(vm.cpu_percent.map(format_percent)),
+                ItemData::Vm(_) => None,
+                ItemData::Host(_) => None,
+            },
+        ),
+        "host-cpu" => label_factory(
+            cells,
+            on_context,
+            key,
+            true,
+            spark.clone(),
+            |data| match data {
+                ItemData::Vm(vm) if live(vm) => Some(vm.host_cpu_percent.map(format_percent)),
+                ItemData::Vm(_) => None,
+                ItemData::Host(host) if host.status == HostStatus::Connected => {
+                    Some(host.cpu_percent.map(format_percent))
+                }
+                ItemData::Host(_) => None,
+            },
+        ),
+        "memory" => label_factory(cells, on_context, key, true, None, |data| match data {
+            ItemData::Vm(vm) if live(vm) => Some(memory_text(
+                vm.memory_used_kib,
+                Some(vm.memory_allocated_kib),
+            )),
+            ItemData::Vm(vm) => Some(Some(format_kib(vm.memory_allocated_kib))),
+            ItemData::Host(host) if host.status == HostStatus::Connected => {
+                Some(memory_text(host.memory_used_kib, host.memory_total_kib))
+            }
+            ItemData::Host(_) => None,
+        }),
+        "disk" => label_factory(
+            cells,
+            on_context,
+            key,
+            true,
+            spark.clone(),
+            |data| match data {
+                // Translators: disk read and write rates.
+                ItemData::Vm(vm) if live(vm) => Some(rate_pair(
+                    vm.disk_read_bps,
+                    vm.disk_write_bps,
+                    &gettext("R {first} · W {second}"),
+                )),
+                _ => None,
+            },
+        ),
+        "network" => label_factory(
+            cells,
+            on_context,
+            key,
+            true,
+            spark.clone(),
+            |data| match data {
+                // Translators: network receive and transmit rates.
+                ItemData::Vm(vm) if live(vm) => Some(rate_pair(
+                    vm.net_rx_bps,
+                    vm.net_tx_bps,
+                    &gettext("↓ {first} ↑ {second}"),
+                )),
+                _ => None,
+            },
+        ),
+        other => unreachable!("no column {other}"),
+    }
+}
+
+/// Sorts rows by a column: VMs by `fleet::compare_vms`, hosts by their label (hosts are the
+/// tree's top level, which the tree sorter keeps apart from their VMs).
+///
+/// GTK 4.8 cannot tell which column the view sorts by, so each sorter notes in `in_use` that
+/// it ran: the view only runs its primary column's sorter (ties never reach the next column,
+/// because `compare_vms` never returns Equal for two machines).
+pub fn sorter(column: Column, in_use: Rc<Cell<Option<Column>>>) -> gtk::CustomSorter {
+    gtk::CustomSorter::new(move |a, b| {
+        in_use.set(Some(column));
+        let (Some(a), Some(b)) = (a.downcast_ref::<FleetItem>(), b.downcast_ref::<FleetItem>())
+        else {
+            return gtk::Ordering::Equal;
+        };
+        let order = match (&*a.data(), &*b.data()) {
+            (ItemData::Vm(a), ItemData::Vm(b)) => fleet::compare_vms(column, a, b),
+            (ItemData::Host(a), ItemData::Host(b)) => fleet::natural_cmp(&a.label, &b.label),
+            (ItemData::Host(_), ItemData::Vm(_)) => std::cmp::Ordering::Less,
+            (ItemData::Vm(_), ItemData::Host(_)) => std::cmp::Ordering::Greater,
+        };
+        order.into()
+    })
+}

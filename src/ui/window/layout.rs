@@ -1,0 +1,573 @@
+//! The window's widgets: header bar, search bar, the fleet beside the page area, the action
+//! toolbar and the `win.*` actions with their shortcuts.
+
+use adw::prelude::*;
+use gtk::{gio, glib};
+use relm4::ComponentSender;
+
+use hangar::actions::VmAction;
+use hangar::config;
+use hangar::i18n::{gettext, gettext_f, ngettext_f};
+use hangar::model::{ConnectionId, DomainState};
+
+use super::{Window, WindowInput};
+use crate::ui::fleet::{FleetItem, FleetView, ViewMode};
+use crate::ui::host_page::HostPage;
+use crate::ui::vm_page::VmPage;
+
+/// Handles to the widgets the window updates.
+pub struct Layout {
+    pub window: adw::ApplicationWindow,
+    pub toasts: adw::ToastOverlay,
+    /// "empty" (no connections) or "fleet".
+    content: gtk::Stack,
+    /// The fleet list or "no results".
+    fleet_stack: gtk::Stack,
+    pub leaflet: adw::Leaflet,
+    /// "nothing", "host", "vm" or "many".
+    pub pages: gtk::Stack,
+    many: adw::StatusPage,
+    pub title: adw::WindowTitle,
+    actions: gio::SimpleActionGroup,
+    pub column_view: gtk::ColumnView,
+}
+
+/// The primary menu: app-wide entries.
+fn primary_menu() -> gio::Menu {
+    let menu = gio::Menu::new();
+    let view = gio::Menu::new();
+    view.append(
+        Some(&gettext("_One List of All Machines")),
+        Some("win.view-list"),
+    );
+    menu.append_section(None, &view);
+    let app = gio::Menu::new();
+    app.append(Some(&gettext("_Preferences")), Some("app.preferences"));
+    app.append(
+        Some(&gettext("_Keyboard Shortcuts")),
+        Some("win.show-help-overlay"),
+    );
+    app.append(Some(&gettext("_About Hangar")), Some("app.about"));
+    menu.append_section(None, &app);
+    menu
+}
+
+/// The menu of lifecycle actions, used by the toolbar's "more" button and the row menu.
+pub fn vm_menu(include_primary: bool) -> gio::Menu {
+    let menu = gio::Menu::new();
+    let section = |actions: &[VmAction]| {
+        let section = gio::Menu::new();
+        for action in actions {
+            section.append(Some(&action.label()), Some(&format!("win.{}", action.id())));
+        }
+        section
+    };
+    if include_primary {
+        menu.append_section(
+            None,
+            &section(&[VmAction::Run, VmAction::Pause, VmAction::Resume]),
+        );
+    }
+    menu.append_section(
+        None,
+        &section(&[VmAction::Shutdown, VmAction::Reboot, VmAction::Save]),
+    );
+    menu.append_section(None, &section(&[VmAction::ForceReset, VmAction::ForceOff]));
+    menu.append_section(None, &section(&[VmAction::Delete]));
+    menu
+}
+
+fn action_button(action: VmAction) -> gtk::Button {
+    let button = gtk::Button::builder()
+        .icon_name(action.icon())
+        .action_name(format!("win.{}", action.id()))
+        .tooltip_text(action.label().replace('_', ""))
+        .build();
+    crate::ui::a11y::set_label(&button, &action.label().replace('_', ""));
+    button
+}
+
+impl Layout {
+    pub fn build(
+        window: &adw::ApplicationWindow,
+        settings: &gio::Settings,
+        fleet: &FleetView,
+        sender: &ComponentSender<Window>,
+    ) -> Self {
+        window.set_title(Some(&gettext("Hangar")));
+        window.set_default_size(settings.int("window-width"), settings.int("window-height"));
+        window.set_maximized(settings.boolean("window-maximized"));
+        window.set_size_request(360, 294);
+        if config::is_development() {
+            window.add_css_class("devel");
+        }
+        {
+            let sender = sender.clone();
+            window.connect_close_request(move |_| {
+                sender.input(WindowInput::SaveGeometry);
+                glib::Propagation::Proceed
+            });
+        }
+
+        // Header bar.
+        let title = adw::WindowTitle::new(&gettext("Hangar"), "");
+        let header = adw::HeaderBar::builder().title_widget(&title).build();
+        let add = gtk::Button::builder()
+            .icon_name("list-add-symbolic")
+            .action_name("win.add-connection")
+            .tooltip_text(gettext("Add Connection"))
+            .build();
+        crate::ui::a11y::set_label(&add, &gettext("Add Connection"));
+        header.pack_start(&add);
+        let menu = gtk::MenuButton::builder()
+            .icon_name("open-menu-symbolic")
+            .tooltip_text(gettext("Main Menu"))
+            .menu_model(&primary_menu())
+            .primary(true)
+            .build();
+        header.pack_end(&menu);
+        let search_toggle = gtk::ToggleButton::builder()
+            .icon_name("system-search-symbolic")
+            .tooltip_text(gettext("Search"))
+            .build();
+        crate::ui::a11y::set_label(&search_toggle, &gettext("Search"));
+        header.pack_end(&search_toggle);
+
+        // Search.
+        let search_entry = gtk::SearchEntry::builder()
+            .placeholder_text(gettext("Search by name, UUID, title, state or host"))
+            .hexpand(true)
+            .build();
+        crate::ui::a11y::set_label(&search_entry, &gettext("Search machines"));
+        let clamp = adw::Clamp::builder()
+            .maximum_size(560)
+            .child(&search_entry)
+            .build();
+        let search_bar = gtk::SearchBar::builder().child(&clamp).build();
+        search_bar.connect_entry(&search_entry);
+        search_bar.set_key_capture_widget(Some(window));
+        search_toggle
+            .bind_property("active", &search_bar, "search-mode-enabled")
+            .bidirectional()
+            .build();
+        {
+            let sender = sender.clone();
+            search_entry.connect_search_changed(move |entry| {
+                sender.input(WindowInput::Search(entry.text().to_string()));
+            });
+        }
+
+        // The fleet pane: toolbar above the column view.
+        let toolbar = gtk::Box::builder()
+            .orientation(gtk::Orientation::Horizontal)
+            .spacing(6)
+            .css_classes(["toolbar"])
+            .build();
+        for action in [
+            VmAction::Run,
+            VmAction::Pause,
+            VmAction::Resume,
+            VmAction::Shutdown,
+        ] {
+            toolbar.append(&action_button(action));
+        }
+        let more = gtk::MenuButton::builder()
+            .icon_name("view-more-symbolic")
+            .tooltip_text(gettext("More Actions"))
+            .menu_model(&vm_menu(false))
+            .build();
+        crate::ui::a11y::set_label(&more, &gettext("More Actions"));
+        toolbar.append(&more);
+        let spacer = gtk::Box::builder().hexpand(true).build();
+        toolbar.append(&spacer);
+        let columns_button = gtk::MenuButton::builder()
+            .icon_name("view-list-symbolic")
+            .tooltip_text(gettext("Columns"))
+            .popover(&columns_popover(fleet, settings, sender))
+            .build();
+        crate::ui::a11y::set_label(&columns_button, &gettext("Columns"));
+        toolbar.append(&columns_button);
+
+        let scroller = gtk::ScrolledWindow::builder()
+            .child(&fleet.column_view)
+            .vexpand(true)
+            .hexpand(true)
+            .build();
+        let no_results = adw::StatusPage::builder()
+            .icon_name("system-search-symbolic")
+            .title(gettext("No Results Found"))
+            .description(gettext("Try a different search"))
+            .build();
+        let fleet_stack = gtk::Stack::new();
+        fleet_stack.add_named(&scroller, Some("list"));
+        fleet_stack.add_named(&no_results, Some("no-results"));
+        let fleet_pane = gtk::Box::new(gtk::Orientation::Vertical, 0);
+        fleet_pane.set_width_request(420);
+        fleet_pane.set_hexpand(true);
+        fleet_pane.append(&toolbar);
+        fleet_pane.append(&gtk::Separator::new(gtk::Orientation::Horizontal));
+        fleet_pane.append(&fleet_stack);
+
+        // The page pane, with a back button when the leaflet is folded.
+        let pages = gtk::Stack::builder().vexpand(true).build();
+        let nothing = adw::StatusPage::builder()
+            .icon_name("computer-symbolic")
+            .title(gettext("No Selection"))
+            .description(gettext(
+                "Select a host or a virtual machine to see its details",
+            ))
+            .build();
+        pages.add_named(&nothing, Some("nothing"));
+        let many = adw::StatusPage::builder()
+            .icon_name("edit-select-all-symbolic")
+            .build();
+        pages.add_named(&many, Some("many"));
+        let back = gtk::Button::builder()
+            .icon_name("go-previous-symbolic")
+            .tooltip_text(gettext("Back"))
+            .halign(gtk::Align::Start)
+            .css_classes(["flat"])
+            .margin_start(6)
+            .margin_top(6)
+            .build();
+        let page_pane = gtk::Box::new(gtk::Orientation::Vertical, 0);
+        page_pane.set_width_request(440);
+        // The fleet takes the extra width; pages are sized by their clamps.
+        page_pane.set_hexpand(false);
+        page_pane.append(&back);
+        page_pane.append(&pages);
+
+        let leaflet = adw::Leaflet::builder()
+            .can_navigate_back(true)
+            .transition_type(adw::LeafletTransitionType::Over)
+            .build();
+        leaflet.append(&fleet_pane);
+        leaflet
+            .append(&gtk::Separator::new(gtk::Orientation::Vertical))
+            .set_navigatable(false);
+        leaflet.append(&page_pane);
+        leaflet.set_visible_child(&fleet_pane);
+        leaflet
+            .bind_property("folded", &back, "visible")
+            .sync_create()
+            .build();
+        {
+            let leaflet = leaflet.clone();
+            let fleet_pane = fleet_pane.clone();
+            back.connect_clicked(move |_| leaflet.set_visible_child(&fleet_pane));
+        }
+
+        // No connections yet.
+        let add_first = gtk::Button::builder()
+            .label(gettext("_Add Connection"))
+            .use_underline(true)
+            .halign(gtk::Align::Center)
+            .action_name("win.add-connection")
+            .css_classes(["pill", "suggested-action"])
+            .build();
+        let empty = adw::StatusPage::builder()
+            .icon_name(config::APP_ID)
+            .title(gettext("No Connections"))
+            .description(gettext("Add a libvirt host to see its virtual machines"))
+            .child(&add_first)
+            .vexpand(true)
+            .build();
+        let content = gtk::Stack::new();
+        content.add_named(&empty, Some("empty"));
+        content.add_named(&leaflet, Some("fleet"));
+
+        let body = gtk::Box::new(gtk::Orientation::Vertical, 0);
+        body.append(&header);
+        body.append(&search_bar);
+        body.append(&content);
+        let toasts = adw::ToastOverlay::new();
+        toasts.set_child(Some(&body));
+        window.set_content(Some(&toasts));
+
+        let actions = install_actions(window, settings, sender, &search_bar);
+        // Delete only while the list has the focus, so it never deletes while typing a search.
+        let delete = gtk::ShortcutController::new();
+        delete.add_shortcut(gtk::Shortcut::new(
+            gtk::ShortcutTrigger::parse_string("Delete"),
+            Some(gtk::NamedAction::new("win.vm-delete")),
+        ));
+        fleet.column_view.add_controller(delete);
+        {
+            let sender = sender.clone();
+            fleet.selection.connect_selection_changed(move |_, _, _| {
+                sender.input(WindowInput::SelectionChanged)
+            });
+        }
+        {
+            let sender = sender.clone();
+            fleet.selection.connect_items_changed(move |_, _, _, _| {
+                sender.input(WindowInput::SelectionChanged)
+            });
+        }
+        Layout {
+            window: window.clone(),
+            toasts,
+            content,
+            fleet_stack,
+            leaflet,
+            pages,
+            many,
+            title,
+            actions,
+            column_view: fleet.column_view.clone(),
+        }
+    }
+
+    pub fn add_pages(&self, host: &HostPage, vm: &VmPage) {
+        self.pages.add_named(&host.root, Some("host"));
+        self.pages.add_named(&vm.root, Some("vm"));
+    }
+
+    /// Shows the "No Connections" page, the fleet, or "No Results Found".
+    pub fn update_empty_state(&self, fleet: &FleetView) {
+        let name = if fleet.host_count() == 0 {
+            "empty"
+        } else {
+            "fleet"
+        };
+        self.content.set_visible_child_name(name);
+        let list = if fleet.host_count() > 0 && fleet.is_empty() {
+            "no-results"
+        } else {
+            "list"
+        };
+        self.fleet_stack.set_visible_child_name(list);
+    }
+
+    /// Shows a page; on a narrow window, slides to it.
+    pub fn show_page(&self, name: &str, reveal: bool) {
+        self.pages.set_visible_child_name(name);
+        if reveal && let Some(page_pane) = self.pages.parent() {
+            self.leaflet.set_visible_child(&page_pane);
+        }
+    }
+
+    /// The "N machines selected" page.
+    pub fn show_many(&self, machines: usize, hosts: usize) {
+        let count = machines.to_string();
+        self.many.set_title(&ngettext_f(
+            "{n} Virtual Machine Selected",
+            "{n} Virtual Machines Selected",
+            machines as u32,
+            &[("n", &count)],
+        ));
+        self.many.set_description(Some(&ngettext_f(
+            "On {n} host. The toolbar’s actions apply to all of them.",
+            "On {n} hosts. The toolbar’s actions apply to all of them.",
+            hosts as u32,
+            &[("n", &hosts.to_string())],
+        )));
+        self.show_page("many", false);
+    }
+
+    /// Enables each action when it is valid for at least one selected machine.
+    pub fn update_actions(&self, selected: &[FleetItem]) {
+        let states: Vec<(DomainState, bool)> = selected
+            .iter()
+            .filter_map(|item| item.vm().map(|vm| (vm.state, vm.persistent)))
+            .collect();
+        for action in VmAction::ALL {
+            let enabled = states
+                .iter()
+                .any(|(state, persistent)| action.valid_for(*state, *persistent));
+            if let Some(gaction) = self
+                .actions
+                .lookup_action(action.id())
+                .and_downcast::<gio::SimpleAction>()
+            {
+                gaction.set_enabled(enabled);
+            }
+        }
+    }
+
+    /// Shows a toast; with details, a "Details" button opens them in a dialog.
+    pub fn toast(&self, text: &str, details: Option<String>) {
+        let toast = adw::Toast::builder()
+            .title(glib::markup_escape_text(text))
+            .timeout(6)
+            .build();
+        if let Some(details) = details {
+            toast.set_button_label(Some(&gettext("Details")));
+            let window = self.window.clone();
+            let heading = text.to_owned();
+            toast.connect_button_clicked(move |_| {
+                let dialog = adw::MessageDialog::new(Some(&window), Some(&heading), Some(&details));
+                dialog.add_response("close", &gettext("_Close"));
+                dialog.present();
+            });
+        }
+        self.toasts.add_toast(toast);
+    }
+
+    /// The window subtitle: how many hosts and machines are shown.
+    pub fn set_counts(&self, hosts: usize, machines: usize) {
+        let text = if hosts == 0 {
+            String::new()
+        } else {
+            gettext_f(
+                "{hosts} · {machines}",
+                &[
+                    (
+                        "hosts",
+                        &ngettext_f(
+                            "{n} host",
+                            "{n} hosts",
+                            hosts as u32,
+                            &[("n", &hosts.to_string())],
+                        ),
+                    ),
+                    (
+                        "machines",
+                        &ngettext_f(
+                            "{n} machine",
+                            "{n} machines",
+                            machines as u32,
+                            &[("n", &machines.to_string())],
+                        ),
+                    ),
+                ],
+            )
+        };
+        self.title.set_subtitle(&text);
+    }
+}
+
+/// The `win.*` actions and their shortcuts.
+fn install_actions(
+    window: &adw::ApplicationWindow,
+    settings: &gio::Settings,
+    sender: &ComponentSender<Window>,
+    search_bar: &gtk::SearchBar,
+) -> gio::SimpleActionGroup {
+    let group = gio::SimpleActionGroup::new();
+    let add = gio::SimpleAction::new("add-connection", None);
+    {
+        let sender = sender.clone();
+        add.connect_activate(move |_, _| sender.input(WindowInput::ShowAddConnection));
+    }
+    group.add_action(&add);
+
+    let search = gio::SimpleAction::new("search", None);
+    {
+        let search_bar = search_bar.clone();
+        search.connect_activate(move |_, _| {
+            search_bar.set_search_mode(!search_bar.is_search_mode());
+        });
+    }
+    group.add_action(&search);
+
+    let list_view = settings.string("fleet-view") == "list";
+    let view_list = gio::SimpleAction::new_stateful("view-list", None, &list_view.to_variant());
+    {
+        let sender = sender.clone();
+        view_list.connect_activate(move |action, _| {
+            let list = !action
+                .state()
+                .and_then(|s| s.get::<bool>())
+                .unwrap_or(false);
+            action.set_state(&list.to_variant());
+            let mode = if list { ViewMode::List } else { ViewMode::Tree };
+            sender.input(WindowInput::SetViewMode(mode));
+        });
+    }
+    group.add_action(&view_list);
+    if list_view {
+        sender.input(WindowInput::SetViewMode(ViewMode::List));
+    }
+
+    for action in VmAction::ALL {
+        let gaction = gio::SimpleAction::new(action.id(), None);
+        gaction.set_enabled(false);
+        let sender = sender.clone();
+        gaction.connect_activate(move |_, _| sender.input(WindowInput::Action(action)));
+        group.add_action(&gaction);
+    }
+    type HostMessage = fn(ConnectionId) -> WindowInput;
+    let host_actions: [(&str, HostMessage); 4] = [
+        ("host-connect", WindowInput::Connect),
+        ("host-disconnect", WindowInput::Disconnect),
+        ("host-edit", WindowInput::EditConnection),
+        ("host-remove", WindowInput::RemoveConnection),
+    ];
+    for (name, message) in host_actions {
+        let gaction = gio::SimpleAction::new(name, Some(glib::VariantTy::UINT64));
+        let sender = sender.clone();
+        gaction.connect_activate(move |_, parameter| {
+            if let Some(id) = parameter.and_then(|p| p.get::<u64>()) {
+                sender.input(message(ConnectionId(id)));
+            }
+        });
+        group.add_action(&gaction);
+    }
+    window.insert_action_group("win", Some(&group));
+
+    let app = relm4::main_adw_application();
+    let accels: &[(&str, &[&str])] = &[
+        ("win.add-connection", &["<Control>n"]),
+        ("win.search", &["<Control>f"]),
+        ("win.view-list", &["<Control>l"]),
+        ("win.vm-run", &["<Control>r"]),
+        ("win.vm-pause", &["<Control>p"]),
+        ("win.vm-resume", &["<Control><Shift>p"]),
+        ("win.vm-shutdown", &["<Control>d"]),
+        ("win.vm-reboot", &["<Control><Shift>r"]),
+        ("win.vm-force-off", &["<Control><Shift>d"]),
+        ("win.vm-force-reset", &["<Control><Shift>x"]),
+        ("win.vm-save", &["<Control>s"]),
+    ];
+    for (action, keys) in accels {
+        app.set_accels_for_action(action, keys);
+    }
+    group
+}
+
+/// The column chooser: one check button per optional column, saved in GSettings.
+fn columns_popover(
+    fleet: &FleetView,
+    settings: &gio::Settings,
+    sender: &ComponentSender<Window>,
+) -> gtk::Popover {
+    let list = gtk::Box::new(gtk::Orientation::Vertical, 6);
+    list.set_margin_top(6);
+    list.set_margin_bottom(6);
+    list.set_margin_start(6);
+    list.set_margin_end(6);
+    let heading = gtk::Label::builder()
+        .label(gettext("Columns"))
+        .xalign(0.0)
+        .css_classes(["heading"])
+        .build();
+    list.append(&heading);
+    let visible: Vec<String> = settings
+        .strv("visible-columns")
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let checks: std::rc::Rc<std::cell::RefCell<Vec<(&'static str, gtk::CheckButton)>>> =
+        Default::default();
+    for (key, title) in fleet.column_titles() {
+        let check = gtk::CheckButton::builder()
+            .label(title)
+            .active(visible.iter().any(|k| k == key))
+            .build();
+        list.append(&check);
+        checks.borrow_mut().push((key, check.clone()));
+        let checks = checks.clone();
+        let sender = sender.clone();
+        check.connect_toggled(move |_| {
+            let keys = checks
+                .borrow()
+                .iter()
+                .filter(|(_, check)| check.is_active())
+                .map(|(key, _)| (*key).to_owned())
+                .collect();
+            sender.input(WindowInput::SetColumns(keys));
+        });
+    }
+    gtk::Popover::builder().child(&list).build()
+}
