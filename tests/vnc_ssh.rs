@@ -5,7 +5,7 @@
 //! dead tunnel target or an unreachable SSH server give clear errors.
 //!
 //! Needs `sshd`, `ssh`, `ssh-keygen`, `Xvnc`, `import`; display :56 (port 5956), sshd on
-//! port 5958. Missing tools skip the test unless `HANGAR_TEST_REQUIRE_ALL=1`.
+//! port 5959. Missing tools skip the test unless `HANGAR_TEST_REQUIRE_ALL=1`.
 
 #[path = "vnc_support/images.rs"]
 mod images;
@@ -23,7 +23,13 @@ use hangar::vnc::{
 use images::{differences, framebuffer_rgb, import_root};
 use servers::{ChildGuard, Xvnc, connected, final_state, have_program, wait_until};
 
-const SSHD_PORT: u16 = 5958;
+const SSHD_PORT: u16 = 5959;
+
+/// A loopback port nobody listens on (bound, then released).
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("address").port()
+}
 
 struct Sshd {
     dir: PathBuf,
@@ -208,7 +214,7 @@ async fn two_consoles_share_one_ssh_master() {
     );
 
     // Nothing listens on the tunnel's far end: ssh's own reason reaches the user.
-    let (_handle, mut events) = console(&pool, via(&sshd, SSHD_PORT), 5957);
+    let (_handle, mut events) = console(&pool, via(&sshd, SSHD_PORT), closed_port());
     let state = final_state(&mut events, Duration::from_secs(20)).await;
     let SessionState::Error(SessionError::SshTunnel { detail, .. }) = &state else {
         panic!("expected a tunnel error, got {state:?}");
@@ -219,7 +225,7 @@ async fn two_consoles_share_one_ssh_master() {
     );
 
     // No SSH server at all.
-    let (_handle, mut events) = console(&pool, via(&sshd, 5959), xvnc.port);
+    let (_handle, mut events) = console(&pool, via(&sshd, closed_port()), xvnc.port);
     let state = final_state(&mut events, Duration::from_secs(30)).await;
     let SessionState::Error(SessionError::SshMaster { detail, .. }) = &state else {
         panic!("expected an SSH connection error, got {state:?}");

@@ -5,7 +5,7 @@
 //! the pointer image and pointer input.
 //!
 //! Needs `Xvnc`, ImageMagick (`display`, `import`, `convert`), `xwud`, `xdotool`, `xclip`,
-//! `vncpasswd`. Displays :50–:55, ports 5950–5955. Missing tools skip the test unless
+//! `vncpasswd`. Displays :50–:55 and :58, ports 5950–5955 and 5958. Missing tools skip the test unless
 //! `HANGAR_TEST_REQUIRE_ALL=1`.
 
 #[path = "vnc_support/images.rs"]
@@ -323,8 +323,8 @@ fn clipboard_of(display: u16) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn resize_clipboard_cursor_and_pointer() {
-    if !tools_present(&["Xvnc", "import", "xclip", "xdotool", "xsetroot"]) {
+async fn resize_cursor_and_pointer() {
+    if !tools_present(&["Xvnc", "import", "xdotool", "xsetroot"]) {
         return;
     }
     let display = 55;
@@ -376,6 +376,19 @@ async fn resize_clipboard_cursor_and_pointer() {
     );
     assert!(cursor.hotspot_x < cursor.width && cursor.hotspot_y < cursor.height);
     assert!(cursor.rgba.chunks_exact(4).any(|px| px[3] == 255));
+
+    close(handle, events).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clipboard_both_ways() {
+    if !tools_present(&["Xvnc", "xclip"]) {
+        return;
+    }
+    let display = 58;
+    let xvnc = Xvnc::start(display, 640, 480, &[]);
+    let (handle, mut events) = start(xvnc.port, SessionOptions::default());
+    connected(&mut events).await;
 
     // Client to server: Latin-1 on the wire, UTF-8 in X.
     handle.clipboard("Grüße, café ✓").expect("clipboard");

@@ -374,10 +374,11 @@ pub(crate) struct SshChannel {
 }
 
 impl SshChannel {
-    /// If the tunnel process has ended, why (its last stderr line), as an error.
+    /// If the tunnel process has failed, why (its last stderr line), as an error. A tunnel
+    /// that ended cleanly (the display server closed the connection) is no failure.
     pub(crate) fn failure(&mut self) -> Option<SessionError> {
         match self.child.try_wait() {
-            Ok(Some(status)) => {
+            Ok(Some(status)) if !status.success() => {
                 let words = last_words(&self.stderr);
                 Some(SessionError::SshTunnel {
                     host: self.host.clone(),

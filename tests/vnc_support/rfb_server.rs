@@ -132,3 +132,115 @@ pub fn compact_length(len: usize) -> Vec<u8> {
     }
     out
 }
+
+/// A client-to-server message, as the fake server decodes what the session sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientMessage {
+    SetPixelFormat,
+    SetEncodings(Vec<i32>),
+    UpdateRequest {
+        incremental: bool,
+        width: u16,
+        height: u16,
+    },
+    Key {
+        down: bool,
+        keysym: u32,
+    },
+    Pointer {
+        buttons: u8,
+        x: u16,
+        y: u16,
+    },
+    CutText(Vec<u8>),
+    SetDesktopSize {
+        width: u16,
+        height: u16,
+    },
+}
+
+/// Splits the bytes a client sent into messages; stops at an incomplete or unknown one.
+pub fn client_messages(bytes: &[u8]) -> Vec<ClientMessage> {
+    let u16_at = |at: usize| u16::from_be_bytes([bytes[at], bytes[at + 1]]);
+    let u32_at =
+        |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let rest = bytes.len() - at;
+        let (message, len) = match bytes[at] {
+            0 if rest >= 20 => (ClientMessage::SetPixelFormat, 20),
+            2 if rest >= 4 => {
+                let n = usize::from(u16_at(at + 2));
+                if rest < 4 + 4 * n {
+                    break;
+                }
+                let list = (0..n).map(|i| u32_at(at + 4 + 4 * i) as i32).collect();
+                (ClientMessage::SetEncodings(list), 4 + 4 * n)
+            }
+            3 if rest >= 10 => (
+                ClientMessage::UpdateRequest {
+                    incremental: bytes[at + 1] != 0,
+                    width: u16_at(at + 6),
+                    height: u16_at(at + 8),
+                },
+                10,
+            ),
+            4 if rest >= 8 => (
+                ClientMessage::Key {
+                    down: bytes[at + 1] != 0,
+                    keysym: u32_at(at + 4),
+                },
+                8,
+            ),
+            5 if rest >= 6 => (
+                ClientMessage::Pointer {
+                    buttons: bytes[at + 1],
+                    x: u16_at(at + 2),
+                    y: u16_at(at + 4),
+                },
+                6,
+            ),
+            6 if rest >= 8 => {
+                let n = u32_at(at + 4) as usize;
+                if rest < 8 + n {
+                    break;
+                }
+                (
+                    ClientMessage::CutText(bytes[at + 8..at + 8 + n].to_vec()),
+                    8 + n,
+                )
+            }
+            251 if rest >= 8 => {
+                let screens = usize::from(bytes[at + 6]);
+                if rest < 8 + 16 * screens {
+                    break;
+                }
+                (
+                    ClientMessage::SetDesktopSize {
+                        width: u16_at(at + 2),
+                        height: u16_at(at + 4),
+                    },
+                    8 + 16 * screens,
+                )
+            }
+            _ => break,
+        };
+        out.push(message);
+        at += len;
+    }
+    out
+}
+
+/// ExtendedDesktopSize rectangle announcing one screen (`reason` 0: server, 1: this client).
+pub fn extended_desktop_size(reason: u16, status: u16, width: u16, height: u16) -> Vec<u8> {
+    let mut out = update(1);
+    out.extend(rect(reason, status, width, height, -308));
+    out.extend_from_slice(&[1, 0, 0, 0]);
+    out.extend_from_slice(&7u32.to_be_bytes());
+    for value in [0u16, 0, width, height] {
+        out.extend_from_slice(&value.to_be_bytes());
+    }
+    out.extend_from_slice(&0u32.to_be_bytes());
+    out
+}
