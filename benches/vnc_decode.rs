@@ -9,6 +9,11 @@
 //! `1024x768@30`; `HANGAR_BENCH_SECONDS`, default 10; `HANGAR_BENCH_BUFFER_MIB` to change
 //! `Limits::max_buffered_bytes`, which sets the read size). Needs `Xvnc` and `python3`.
 //!
+//! `HANGAR_BENCH_WORKERS=N` sets the tokio worker threads (0: current-thread runtime).
+//! With `HANGAR_BENCH_MEMTEST=1` (or `only`) it first measures a console on the memtest guest of DESIGN.md
+//! §4 (`qemu:///system`, reached through `virDomainOpenGraphicsFD`), the mostly idle case:
+//! CPU % of a core over the window, for comparison with gvncviewer's 0.1 %.
+//!
 //! "frames" are the updates the widget took; "CPU ms/region" is CPU per painted area equal to
 //! the noise region (a full animation frame), the fair per-frame figure when the server skips
 //! or splits frames.
@@ -142,6 +147,63 @@ async fn measure(
     figures
 }
 
+/// The console on a running memtest guest: CPU over `window` after 5 s of warm-up.
+async fn measure_memtest(window: Duration) -> Option<(f64, u64)> {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let connection = virt::connect::Connect::open(Some("qemu:///system")).ok()?;
+    let name = format!("hangar-vnc-{}-bench", std::process::id());
+    let xml = format!(
+        "<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>\
+         <os><type arch='x86_64' machine='pc'>hvm</type>\
+         <kernel>/boot/memtest86+x64.bin</kernel></os>\
+         <devices><graphics type='vnc' port='-1' listen='127.0.0.1'/>\
+         <video><model type='vga'/></video></devices></domain>"
+    );
+    let domain = connection.create_domain_xml(&xml, 0).ok()?;
+    let result = async {
+        let raw = domain.open_graphics_fd(0, 0).ok()?;
+        // SAFETY: libvirt hands over a freshly opened descriptor that nothing else owns.
+        let fd = unsafe { OwnedFd::from_raw_fd(raw as i32) };
+        let (handle, mut events) = Session::start(
+            &tokio::runtime::Handle::current(),
+            ConsoleTarget::Fd(fd),
+            SessionOptions::default(),
+        );
+        let take_frames = async {
+            while let Some(event) = events.recv().await {
+                if let SessionEvent::Damaged = event {
+                    handle.framebuffer().take_damage();
+                }
+            }
+        };
+        let measured = async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            let (cpu0, stats0) = (cpu_seconds(), handle.stats());
+            tokio::time::sleep(window).await;
+            let stats = handle.stats();
+            eprintln!(
+                "memtest console: {} batches, {} rectangles, {} update requests",
+                stats.batches - stats0.batches,
+                stats.rectangles - stats0.rectangles,
+                stats.update_requests - stats0.update_requests
+            );
+            (
+                100.0 * (cpu_seconds() - cpu0) / window.as_secs_f64(),
+                stats.bytes_received - stats0.bytes_received,
+            )
+        };
+        let figures = tokio::select! {
+            figures = measured => Some(figures),
+            _ = take_frames => None,
+        };
+        handle.close();
+        figures
+    }
+    .await;
+    let _ = domain.destroy();
+    result
+}
+
 fn main() {
     let noise = std::env::var("HANGAR_BENCH_NOISE").unwrap_or_else(|_| "1024x768@30".into());
     let seconds: u64 = std::env::var("HANGAR_BENCH_SECONDS")
@@ -160,16 +222,38 @@ fn main() {
         eprintln!("vnc_decode: needs Xvnc and python3");
         return;
     }
+    // The app's runtime shape matters for a mostly idle console (thread hand-offs per update).
+    let runtime = match std::env::var("HANGAR_BENCH_WORKERS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+    {
+        Some(0) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        workers => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers.unwrap_or(2))
+            .enable_all()
+            .build(),
+    }
+    .expect("runtime");
+    let memtest = std::env::var("HANGAR_BENCH_MEMTEST").unwrap_or_default();
+    if memtest == "1" || memtest == "only" {
+        match runtime.block_on(measure_memtest(Duration::from_secs(seconds.max(20)))) {
+            Some((cpu, bytes)) => println!(
+                "memtest console: {cpu:.2} % of a core, {bytes} bytes received in {} s",
+                seconds.max(20)
+            ),
+            None => println!("memtest console: qemu:///system or the guest is not available"),
+        }
+    }
+    if memtest == "only" {
+        return;
+    }
     let xvnc = Xvnc::start(57, 1920, 1080, &[]);
     let script = std::env::temp_dir().join(format!("hangar-vnc-noise-{}.py", std::process::id()));
     std::fs::write(&script, NOISE_CLIENT).expect("write noise client");
     let _noise: ChildGuard =
         xvnc.spawn("python3", &[&script.to_string_lossy(), width, height, fps]);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
     println!(
         "VNC session decode: Xvnc 1920x1080, noise {noise} (region), {seconds} s per encoding"
     );
