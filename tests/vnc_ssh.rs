@@ -36,6 +36,13 @@ struct Sshd {
     _child: ChildGuard,
 }
 
+impl Drop for Sshd {
+    fn drop(&mut self) {
+        // Throwaway keys and config: gone whatever the outcome.
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 impl Sshd {
     fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("sshd.log")).unwrap_or_default()
@@ -231,5 +238,4 @@ async fn two_consoles_share_one_ssh_master() {
         panic!("expected an SSH connection error, got {state:?}");
     };
     assert!(detail.contains("refused"), "unclear SSH error: {detail}");
-    let _ = std::fs::remove_dir_all(&sshd.dir);
 }

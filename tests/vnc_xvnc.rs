@@ -30,10 +30,36 @@ fn tools_present(tools: &[&str]) -> bool {
     tools.iter().all(|tool| have_program(tool))
 }
 
-fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("hangar-vnc-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir.join(name)
+/// A file in the temporary directory, removed when dropped.
+struct Scratch(std::path::PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for Scratch {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.as_os_str()
+    }
+}
+
+impl AsRef<std::path::Path> for Scratch {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+fn scratch(name: &str) -> Scratch {
+    Scratch(std::env::temp_dir().join(format!("hangar-vnc-{}-{name}", std::process::id())))
 }
 
 /// Paints `picture` as the root window background of the Xvnc display.
@@ -220,7 +246,7 @@ async fn copyrect_moves_a_window_pixel_exactly() {
     close(handle, events).await;
 }
 
-fn password_file(password: &str) -> std::path::PathBuf {
+fn password_file(password: &str) -> Scratch {
     let file = scratch("vncpasswd");
     let mut child = Command::new("vncpasswd")
         .arg("-f")
