@@ -17,7 +17,7 @@ use crate::model::DomainUuid;
 
 use super::definition::{Definition, LoadError};
 use super::delete::{DeleteOutcome, DeletePlan, Resolved};
-use super::removal::{LiveRemoval, RemovalPlan};
+use super::removal::{LiveRemoval, RemovalOutcome, RemovalPlan};
 use super::resources::{ResourcePlan, ResourceStep, Resources, apply_to_document};
 use super::xml_editor::{XmlProblem, check_before_define, locate_libvirt_error};
 
@@ -217,7 +217,8 @@ pub async fn apply_removal(
     connection: &Connection,
     uuid: DomainUuid,
     plan: &RemovalPlan,
-) -> Result<LiveRemoval, ApplyError> {
+) -> Result<RemovalOutcome, ApplyError> {
+    let mut readded = false;
     if let Some(new_xml) = &plan.new_xml {
         let definition = load_editable(connection, uuid).await?;
         if definition.xml != plan.base_xml {
@@ -229,7 +230,27 @@ pub async fn apply_removal(
             .map_err(|error| ApplyError::Failed {
                 message: error.to_string(),
             })?;
+        // Libvirt adds some devices by itself when missing; say so instead of looking broken.
+        if let Ok(after) = Definition::load(connection, uuid).await {
+            let count = |domain: &DomainXml| {
+                domain
+                    .devices
+                    .iter()
+                    .filter(|d| d.element == plan.element)
+                    .count()
+            };
+            readded = count(&after.domain) >= count(&definition.domain);
+        }
     }
+    let live = live_removal(connection, uuid, plan).await?;
+    Ok(RemovalOutcome { live, readded })
+}
+
+async fn live_removal(
+    connection: &Connection,
+    uuid: DomainUuid,
+    plan: &RemovalPlan,
+) -> Result<LiveRemoval, ApplyError> {
     let Some(live_xml) = plan.live_xml.clone() else {
         return Ok(LiveRemoval::NotRunning);
     };

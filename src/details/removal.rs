@@ -12,6 +12,8 @@ use super::definition::Definition;
 pub struct RemovalPlan {
     /// The device's label ("Disk vda").
     pub label: String,
+    /// The device's element name (`disk`, `video`, …).
+    pub element: String,
     /// The definition the plan was made from (applying refuses if libvirt's differs).
     pub base_xml: String,
     /// The definition without the device (`None` for a transient machine: nothing persists).
@@ -59,6 +61,7 @@ pub fn plan_removal(
     };
     Ok(RemovalPlan {
         label: device.label(),
+        element: device.element.clone(),
         base_xml: definition.xml.clone(),
         new_xml,
         live_xml: live_xml.filter(|_| active),
@@ -76,6 +79,30 @@ impl RemovalPlan {
             (None, _) => gettext(
                 "The machine is transient: the device is unplugged from the running machine if the hypervisor supports it.",
             ),
+        }
+    }
+}
+
+/// How a removal ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemovalOutcome {
+    pub live: LiveRemoval,
+    /// Libvirt put a default device of the same kind back into the definition (it does so for
+    /// e.g. the video device of a machine with graphics, or the memory balloon).
+    pub readded: bool,
+}
+
+impl RemovalOutcome {
+    /// What to tell the user after the removal of `label`.
+    pub fn describe(&self, label: &str) -> String {
+        let text = self.live.describe(label);
+        if self.readded {
+            gettext_f(
+                "{text} Libvirt added a default device of the same kind back, because the machine needs one.",
+                &[("text", &text)],
+            )
+        } else {
+            text
         }
     }
 }
