@@ -54,7 +54,8 @@ const OS_DEVICES: [BootDevice; 4] = [
     BootDevice::Floppy,
 ];
 
-fn os_label(device: &BootDevice) -> String {
+/// A boot device type in words ("Hard disk", "Network (PXE)").
+pub fn os_label(device: &BootDevice) -> String {
     match device {
         BootDevice::HardDisk => gettext("Hard disk"),
         BootDevice::Cdrom => gettext("CD-ROM"),

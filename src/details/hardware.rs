@@ -8,7 +8,7 @@ mod properties;
 use crate::driver::xml::{Device, DeviceKind, DomainXml};
 use crate::i18n::gettext;
 
-pub use properties::{Property, device_properties};
+pub use properties::{Property, device_properties, firmware_text};
 
 /// What an entry of the list stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -113,6 +113,29 @@ pub fn device_icon(kind: &DeviceKind) -> &'static str {
     }
 }
 
+/// A device's XML as cut from its document, re-indented to start at the left margin: the
+/// lines after the first carry the document's indentation, which the pane does not want.
+pub fn dedent_device_xml(xml: &str) -> String {
+    let mut lines = xml.lines();
+    let Some(first) = lines.next() else {
+        return String::new();
+    };
+    let rest: Vec<&str> = lines.collect();
+    // The closing line sits at the element's own depth; inner lines deeper.
+    let indent = rest
+        .iter()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| line.len() - line.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let mut out = first.to_owned();
+    for line in rest {
+        out.push('\n');
+        out.push_str(line.get(indent..).unwrap_or(line.trim_start()));
+    }
+    out
+}
+
 /// The entry of one device.
 pub fn device_entry(device: &Device) -> HardwareEntry {
     HardwareEntry {
@@ -120,7 +143,7 @@ pub fn device_entry(device: &Device) -> HardwareEntry {
         label: device.label(),
         icon: device_icon(&device.kind),
         properties: device_properties(device),
-        xml: Some(device.xml.clone()),
+        xml: Some(dedent_device_xml(&device.xml)),
         removable: !matches!(device.kind, DeviceKind::Emulator(_)),
         known: !matches!(device.kind, DeviceKind::Other { .. }),
     }
@@ -167,6 +190,17 @@ pub fn hardware_entries(domain: &DomainXml) -> Vec<HardwareEntry> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn device_xml_is_dedented() {
+        let xml = "<disk type='file'>\n      <source file='/a'/>\n        <deep/>\n    </disk>";
+        assert_eq!(
+            dedent_device_xml(xml),
+            "<disk type='file'>\n  <source file='/a'/>\n    <deep/>\n</disk>"
+        );
+        assert_eq!(dedent_device_xml("<video/>"), "<video/>");
+        assert_eq!(dedent_device_xml(""), "");
+    }
 
     #[test]
     fn every_device_appears_once_grouped_by_kind() {

@@ -173,6 +173,24 @@ impl ResourcePlan {
     pub fn is_empty(&self) -> bool {
         self.steps.is_empty()
     }
+
+    /// What to say once the plan was applied to a machine that is `active` or not.
+    pub fn outcome_text(&self, active: bool) -> String {
+        let waits = self.next_boot.iter().any(|later| {
+            !self
+                .now
+                .iter()
+                .any(|now| now.field == later.field && now.to == later.to)
+        });
+        match (active, waits, self.now.is_empty()) {
+            (false, _, _) => gettext("Saved. The machine uses the new values from its next start."),
+            (true, true, _) => gettext("Applied. Some changes take effect at the next boot."),
+            (true, false, false) if !self.next_boot.is_empty() => {
+                gettext("Applied now, and kept for the next boot.")
+            }
+            _ => gettext("Applied."),
+        }
+    }
 }
 
 /// Why a request cannot be planned; nothing was called.
@@ -428,6 +446,33 @@ mod tests {
         assert_eq!(plan.now.len(), 2);
         assert_eq!(plan.next_boot.len(), 4);
         assert!(plan.notes.is_empty());
+    }
+
+    #[test]
+    fn the_outcome_says_what_waits() {
+        let state = running();
+        let now_and_kept = plan_resources(
+            &state,
+            &Resources {
+                vcpus: 2,
+                ..RUNNING
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            now_and_kept.outcome_text(true),
+            "Applied now, and kept for the next boot."
+        );
+        let later = plan_resources(
+            &state,
+            &Resources {
+                max_vcpus: 4,
+                ..RUNNING
+            },
+        )
+        .unwrap();
+        assert!(later.outcome_text(true).contains("next boot"));
+        assert!(later.outcome_text(false).contains("next start"));
     }
 
     #[test]

@@ -92,10 +92,7 @@ pub(crate) fn boot_properties(domain: &DomainXml) -> Vec<Property> {
             .filter_map(|index| domain.devices.get(*index))
             .map(Device::label)
             .collect::<Vec<_>>(),
-        BootOrder::Os(devices) => devices
-            .iter()
-            .map(|device| device.as_attribute().to_owned())
-            .collect(),
+        BootOrder::Os(devices) => devices.iter().map(crate::details::boot::os_label).collect(),
     };
     rows.add(gettext("Boot order"), order.join(", "));
     rows.yes_no(gettext("Boot menu"), os.boot_menu);
