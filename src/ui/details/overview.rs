@@ -269,7 +269,10 @@ impl Component for OverviewTab {
                 self.fill_addresses(result)
             }
             OverviewCommand::Done(Ok(text)) => self.w.banner.show(Tone::Success, &text),
-            OverviewCommand::Done(Err(message)) => self.w.banner.show(Tone::Error, &message),
+            OverviewCommand::Done(Err(message)) => {
+                self.w.banner.show(Tone::Error, &message);
+                self.resync_controls();
+            }
             _ => {} // about a machine no longer shown
         }
     }
@@ -329,6 +332,18 @@ impl OverviewTab {
         if other_machine || active != was_active {
             self.load_addresses(sender);
         }
+    }
+
+    /// Puts name, title and the autostart switch back to what libvirt has (after a refusal).
+    fn resync_controls(&self) {
+        let Some(info) = self.target.as_ref().map(|t| t.info.clone()) else {
+            return;
+        };
+        set_entry(&self.w.name, &info.name);
+        set_entry(&self.w.title, info.title.as_deref().unwrap_or_default());
+        self.w.autostart.block_signal(&self.w.autostart_handler);
+        self.w.autostart.set_active(info.autostart);
+        self.w.autostart.unblock_signal(&self.w.autostart_handler);
     }
 
     /// The description libvirt has (what the text view started from).
