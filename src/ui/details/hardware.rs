@@ -497,7 +497,9 @@ impl HardwareTab {
         else {
             return;
         };
-        let order = boot.is_changed().then(|| boot.order());
+        // A transient machine has no definition to save the order in (defining one would
+        // make it persistent): only its autostart flag can change.
+        let order = (boot.is_changed() && target.info.persistent).then(|| boot.order());
         let autostart = Some((self.autostart, target.info.autostart));
         let (connection, uuid) = (target.connection.clone(), target.uuid);
         self.run(sender, async move {

@@ -44,6 +44,9 @@ pub struct PaneContext<'a> {
 
 type Sender = ComponentSender<HardwareTab>;
 
+/// The pane's width in pixels: room for a property row with a path, or a spin-button row.
+const PANE_WIDTH: i32 = 480;
+
 /// The pane for the selected entry.
 pub fn build(context: &PaneContext<'_>, sender: &Sender) -> (gtk::Widget, PaneHandles) {
     let content = content_box();
@@ -71,7 +74,12 @@ pub fn build(context: &PaneContext<'_>, sender: &Sender) -> (gtk::Widget, PaneHa
         HardwareId::Boot => boot(context, sender, &content, &mut handles),
         HardwareId::Device(index) => device(context, index, sender, &content),
     }
-    (page(&content).upcast(), handles)
+    // A fixed width: the pane would otherwise take each entry's natural width, and the page
+    // would jump as the selection moves.
+    let page = page(&content);
+    page.set_propagate_natural_width(false);
+    page.set_width_request(PANE_WIDTH);
+    (page.upcast(), handles)
 }
 
 fn properties_group(title: &str, properties: &[Property]) -> adw::PreferencesGroup {
@@ -325,11 +333,14 @@ fn boot(context: &PaneContext<'_>, sender: &Sender, content: &gtk::Box, handles:
     };
     let group = adw::PreferencesGroup::builder()
         .title(gettext("Boot Order"))
-        .description(if editor.is_per_device() {
+        .description(if !context.info.persistent {
+            gettext("A transient machine has no saved definition, so its boot order cannot change.")
+        } else if editor.is_per_device() {
             gettext("Checked devices are tried in this order.")
         } else {
             gettext("Checked device types are tried in this order.")
         })
+        .sensitive(context.info.persistent)
         .build();
     let count = editor.entries().len();
     for (index, entry) in editor.entries().iter().enumerate() {
