@@ -70,8 +70,9 @@ pub struct HardwareTab {
     boot: Option<BootEditor>,
     /// The definition the boot editor was made from (its device indices refer to it).
     boot_base: Option<Definition>,
-    /// The autostart switch of the boot pane.
+    /// The autostart switch of the boot pane, and the value libvirt had when it was set up.
     autostart: bool,
+    autostart_base: bool,
     /// A change is being applied: Apply is off until it ends.
     busy: bool,
     banner: Banner,
@@ -139,6 +140,7 @@ impl Component for HardwareTab {
             boot: None,
             boot_base: None,
             autostart: false,
+            autostart_base: false,
             busy: false,
             banner,
             list,
@@ -241,11 +243,12 @@ impl HardwareTab {
         }
         self.resources = resources;
         if self.boot.as_ref().is_none_or(|boot| !boot.is_changed())
-            && self.autostart == self.shown_autostart()
+            && self.autostart == self.autostart_base
         {
             self.boot = Some(BootEditor::new(&definition.domain));
             self.boot_base = Some(definition.clone());
             self.autostart = info.autostart;
+            self.autostart_base = info.autostart;
         }
         self.entries = hardware_entries(&definition.domain);
         self.definition = Some(definition);
@@ -344,7 +347,7 @@ impl HardwareTab {
         }
         if let Some(boot_label) = &self.handles.boot_plan {
             let order_changed = self.boot.as_ref().is_some_and(BootEditor::is_changed);
-            let autostart_changed = self.autostart != self.shown_autostart();
+            let autostart_changed = self.autostart != self.autostart_base;
             let changed = order_changed || autostart_changed;
             let mut lines = Vec::new();
             if order_changed {
@@ -436,6 +439,7 @@ impl HardwareTab {
                     .map(|definition| BootEditor::new(&definition.domain));
                 self.boot_base = self.definition.clone();
                 self.autostart = self.shown_autostart();
+                self.autostart_base = self.autostart;
                 self.rebuild_pane(sender);
             }
             HardwareMsg::ApplyBoot => self.apply_boot(sender),
@@ -500,7 +504,8 @@ impl HardwareTab {
         // A transient machine has no definition to save the order in (defining one would
         // make it persistent): only its autostart flag can change.
         let order = (boot.is_changed() && target.info.persistent).then(|| boot.order());
-        let autostart = Some((self.autostart, target.info.autostart));
+        let autostart = (self.autostart != self.autostart_base)
+            .then_some((self.autostart, target.info.autostart));
         let (connection, uuid) = (target.connection.clone(), target.uuid);
         self.run(sender, async move {
             apply_boot(&connection, uuid, &definition, order.as_ref(), autostart)

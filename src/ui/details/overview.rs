@@ -294,7 +294,11 @@ impl OverviewTab {
             self.w.banner.hide();
         }
         let info = target.info.clone();
-        set_entry(&self.w.name, &info.name);
+        // A row the user is typing in keeps its text, unless another machine is shown.
+        let typing = |row: &adw::EntryRow| row.focus_child().is_some();
+        if other_machine || !typing(&self.w.name) {
+            set_entry(&self.w.name, &info.name);
+        }
         self.w.name.set_editable(!info.state.is_active());
         self.w.name.set_tooltip_text(
             info.state
@@ -302,7 +306,9 @@ impl OverviewTab {
                 .then(|| gettext("Shut the machine off to rename it"))
                 .as_deref(),
         );
-        set_entry(&self.w.title, info.title.as_deref().unwrap_or_default());
+        if other_machine || !typing(&self.w.title) {
+            set_entry(&self.w.title, info.title.as_deref().unwrap_or_default());
+        }
         let description = info.description.clone().unwrap_or_default();
         let buffer = self.w.description.buffer();
         let edited = buffer_text(&buffer) != self.shown_description();
