@@ -96,8 +96,8 @@ impl Window {
         // confirmation below, and their storage is kept.
         if action == VmAction::Delete
             && let [target] = targets.as_slice()
+            && self.open_delete_dialog(target.clone(), root, sender)
         {
-            self.open_delete_dialog(target.clone(), root, sender);
             return;
         }
         let confirm = action
@@ -135,17 +135,18 @@ impl Window {
     }
 
     /// The Delete dialog for one machine; confirming runs Delete with the chosen storage.
+    /// False when the machine's facts are not known yet (the plain confirmation is used).
     fn open_delete_dialog(
         &self,
         target: Target,
         root: &adw::ApplicationWindow,
         sender: &ComponentSender<Self>,
-    ) {
+    ) -> bool {
         let Some(entry) = self.hosts.get(&target.connection) else {
-            return;
+            return false;
         };
         let Some(info) = entry.domains.get(&target.uuid).cloned() else {
-            return;
+            return false;
         };
         let init = DeleteInit {
             connection: entry.connection.clone(),
@@ -159,6 +160,7 @@ impl Window {
             };
             sender.input(WindowInput::Run(VmAction::Delete, vec![target]));
         });
+        true
     }
 
     /// Starts the action on every target at once and marks their rows busy.
