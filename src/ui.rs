@@ -8,6 +8,7 @@ mod about;
 mod add_connection;
 mod credential_provider;
 mod credentials;
+mod details;
 #[cfg(test)]
 mod dialog_tests;
 mod fleet;

@@ -15,6 +15,7 @@ use hangar::model::ConnectionId;
 use hangar::stats::{Metric, TickSample};
 
 use super::{Shown, Window, WindowInput};
+use crate::ui::details::DetailsTarget;
 use crate::ui::fleet::ItemData;
 
 /// Forwards driver updates to the window in batches: one window update per burst, however
@@ -269,15 +270,19 @@ impl Window {
                 }
             }
             Shown::Vm(id, uuid) => {
-                let info = self
-                    .hosts
-                    .get(&id)
-                    .and_then(|entry| entry.domains.get(&uuid))
-                    .cloned();
+                let target = self.hosts.get(&id).and_then(|entry| {
+                    Some(DetailsTarget {
+                        connection: entry.connection.clone(),
+                        uuid,
+                        info: entry.domains.get(&uuid)?.clone(),
+                        node: entry.inventory.as_ref().map(|i| i.node.clone()),
+                        host_label: entry.label(),
+                    })
+                });
                 if let Some(item) = self.fleet.vm(id, uuid)
                     && let Some(vm) = item.vm()
                 {
-                    self.vm_page.show(&vm, info.as_deref());
+                    self.vm_page.show(&vm, target);
                 }
             }
             Shown::Nothing | Shown::Many => {}
@@ -289,7 +294,8 @@ impl Window {
         let tab = match page {
             ShowPage::DomainConsole(_) => "console",
             ShowPage::DomainPerformance(_) => "performance",
-            ShowPage::DomainEditor(_) => "overview",
+            // virt-manager's "domain editor" is its hardware details view.
+            ShowPage::DomainEditor(_) => "hardware",
             ShowPage::HostSummary => return,
         };
         // Tabs that a build does not have yet fall back to the overview.
