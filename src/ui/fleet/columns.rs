@@ -14,7 +14,7 @@ use hangar::model::ConnectionId;
 use hangar::stats::Series;
 use hangar::units::{format_kib, format_percent, format_rate};
 
-use super::cells::{BoundCells, ColumnKey};
+use super::cells::{self, BoundCells, ColumnKey};
 use super::item::{FleetItem, ItemData};
 
 /// A column's settings key (as stored in `visible-columns`), title and sort column.
@@ -110,13 +110,15 @@ fn factory<W: Clone + 'static>(
     on_context: &ContextHandler,
     column: ColumnKey,
     setup: impl Fn() -> (gtk::Widget, W) + 'static,
+    spark_of: fn(&W) -> Option<gtk::DrawingArea>,
     draw: impl Fn(&W, &FleetItem, &gtk::ListItem) + 'static,
 ) -> gtk::SignalListItemFactory {
-    let widgets: Rc<RefCell<HashMap<usize, W>>> = Rc::default();
+    let widgets: Rc<RefCell<HashMap<usize, (gtk::Widget, W)>>> = Rc::default();
     let draw = Rc::new(draw);
     let factory = gtk::SignalListItemFactory::new();
     let setup_widgets = widgets.clone();
     let on_context = on_context.clone();
+    let map_cells = cells.clone();
     factory.connect_setup(move |_, object| {
         let Some(list_item) = object.downcast_ref::<gtk::ListItem>() else {
             return;
@@ -134,10 +136,14 @@ fn factory<W: Clone + 'static>(
             }
         });
         root.add_controller(click);
+        // Off-screen cells skip refreshes; coming on screen, they catch up.
+        let bound = map_cells.clone();
+        let key = cells::key(list_item, column);
+        root.connect_map(move |_| bound.mapped(key));
         list_item.set_child(Some(&root));
         setup_widgets
             .borrow_mut()
-            .insert(list_item.as_ptr() as usize, handles);
+            .insert(list_item.as_ptr() as usize, (root, handles));
     });
     let bind_widgets = widgets.clone();
     let bind_cells = cells.clone();
@@ -145,7 +151,7 @@ fn factory<W: Clone + 'static>(
         let Some(list_item) = object.downcast_ref::<gtk::ListItem>() else {
             return;
         };
-        let (Some(item), Some(handles)) = (
+        let (Some(item), Some((root, handles))) = (
             fleet_item(list_item),
             bind_widgets
                 .borrow()
@@ -156,7 +162,9 @@ fn factory<W: Clone + 'static>(
         };
         let draw = draw.clone();
         let weak_list_item = list_item.downgrade();
-        bind_cells.bind(list_item, column, item, move |item| {
+        let spark = spark_of(&handles);
+        let key = cells::key(list_item, column);
+        bind_cells.bind(key, item, root, spark, move |item| {
             if let Some(list_item) = weak_list_item.upgrade() {
                 draw(&handles, item, &list_item);
             }
@@ -165,7 +173,7 @@ fn factory<W: Clone + 'static>(
     let unbind_cells = cells.clone();
     factory.connect_unbind(move |_, object| {
         if let Some(list_item) = object.downcast_ref::<gtk::ListItem>() {
-            unbind_cells.unbind(list_item, column);
+            unbind_cells.unbind(cells::key(list_item, column));
         }
     });
     factory.connect_teardown(move |_, object| {
@@ -298,6 +306,7 @@ pub fn name_factory(
             };
             (expander.upcast(), handles)
         },
+        |_| None,
         |cell, item, list_item| {
             let row = list_item.item().and_downcast::<gtk::TreeListRow>();
             cell.expander.set_list_row(row.as_ref());
@@ -427,6 +436,7 @@ fn label_factory(
             };
             (root.upcast(), cell)
         },
+        |cell: &ValueCell| cell.spark.clone(),
         move |cell, item, _| {
             let data = item.data();
             // Outer None: the column says nothing for this kind of row; inner None: not available.

@@ -85,6 +85,9 @@ impl Window {
         if ticked && self.sorted_by_live_column() {
             self.fleet.resort();
         }
+        if ticked {
+            self.fleet.redraw_sparklines();
+        }
         self.fleet.refresh(false);
         self.layout.update_empty_state(&self.fleet);
         self.refresh_shown_page();
@@ -177,7 +180,7 @@ impl Window {
                     .value()
                     .map(|bytes: f64| (bytes / 1024.0) as u64)
             };
-            item.update_vm(|vm| {
+            item.update_vm_figures(|vm| {
                 vm.cpu_percent = rates.get(Metric::GuestCpu).value();
                 vm.host_cpu_percent = rates.get(Metric::HostCpu).value();
                 vm.memory_used_kib = kib(Metric::MemUsed);
@@ -200,7 +203,7 @@ impl Window {
     fn set_vms_stale(&self, id: ConnectionId, since: Option<Instant>) {
         for ((connection, _), item) in self.fleet.vm_items() {
             if *connection == id {
-                item.update_vm(|vm| vm.stale_since = since);
+                item.update_vm_figures(|vm| vm.stale_since = since);
             }
         }
     }
