@@ -21,7 +21,8 @@
 //! ```
 //!
 //! # Threads
-//! * One libvirt event loop thread per process (`events.rs`), registered before the first
+//! * One libvirt event loop thread per process (`events.rs`, running our own poll-based loop
+//!   from `event_loop.rs` so nothing of libvirt lands on GTK's main context), registered before the first
 //!   connection opens; lifecycle and close callbacks run there and only post messages.
 //! * One small driver thread running a current-thread tokio runtime: one supervisor task per
 //!   connection (state machine, polling ticker, staleness, reconnect backoff, credential
@@ -33,6 +34,7 @@ pub mod actions;
 pub mod connection;
 pub mod credentials;
 pub mod error;
+mod event_loop;
 mod events;
 mod ffi;
 pub mod inventory;

@@ -3,8 +3,9 @@
 //! (`virConnectRegisterCloseCallback`), neither of which virt 0.5 wraps.
 //!
 //! # Safety argument
-//! * **Event loop.** `virEventRegisterDefaultImpl` runs once per process (a `OnceLock`), on the
-//!   thread that then loops in `virEventRunDefaultImpl` forever; it is registered before
+//! * **Event loop.** Our own implementation (`event_loop.rs`, not libvirt's default, which would
+//!   run on GTK's main context) is registered once per process (a `OnceLock`), on the thread
+//!   that then runs its iterations forever; it is registered before
 //!   `Driver::new` returns, so before any connection opens (libvirt requires that for remote
 //!   keepalive and events).
 //! * **Lifecycle callbacks.** The per-registration data (`LifecycleSink`) is a `Box` handed to
@@ -40,6 +41,7 @@ use virt::connect::Connect;
 use virt::error::Error;
 use virt::sys;
 
+use crate::driver::event_loop;
 use crate::driver::update::{LifecycleEvent, LifecycleKind};
 use crate::model::DomainUuid;
 
@@ -79,7 +81,7 @@ fn run_event_loop(registered: std::sync::mpsc::Sender<Result<(), String>>) {
     // SAFETY: virInitialize takes no arguments and is safe to call more than once.
     let initialized = unsafe { sys::virInitialize() } >= 0;
     let outcome = if initialized {
-        virt::event::event_register_default_impl().map_err(|error| error.message().to_owned())
+        event_loop::register()
     } else {
         Err(Error::last_error().message().to_owned())
     };
@@ -89,11 +91,7 @@ fn run_event_loop(registered: std::sync::mpsc::Sender<Result<(), String>>) {
         return;
     }
     loop {
-        if let Err(error) = virt::event::event_run_default_impl() {
-            log::warn!("libvirt event loop iteration failed: {}", error.message());
-            // Do not spin if the loop keeps failing.
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
+        event_loop::run_once();
     }
 }
 
