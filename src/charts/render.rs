@@ -162,7 +162,7 @@ fn draw_chart(
         .color(&text_color);
     let axis = &model.value_axis;
     // Without values from this hypervisor, a value scale would only suggest there could be.
-    let labels: Vec<(f64, String)> = if model.state == ChartState::NotAvailable {
+    let labels: Vec<(f64, String)> = if model.hides_values() {
         Vec::new()
     } else {
         axis.ticks().map(|tick| (tick, axis.label(tick))).collect()
