@@ -69,8 +69,14 @@ fn machine_charts_say_their_current_values() {
     let memory = vm_panel(&store, &sim, 0, ChartKind::Memory);
     assert_eq!(memory.headline, "1.0 GiB");
     assert_eq!(memory.caption.as_deref(), Some("of 1.0 GiB"));
-    let legend: Vec<_> = memory.model.legend().into_iter().map(|e| e.label).collect();
-    assert_eq!(legend, [Some("In use".into()), Some("Allocated".into())]);
+    // One line, "in use", on an axis that reaches the allocation (at its next nice tick).
+    assert_eq!(memory.model.lines.len(), 1);
+    let gib = 1024.0 * 1024.0 * 1024.0;
+    assert!(
+        (gib..=1.25 * gib).contains(&memory.model.value_axis.max),
+        "axis top {} is the allocation's",
+        memory.model.value_axis.max
+    );
 
     let disk = vm_panel(&store, &sim, 0, ChartKind::Disk);
     assert_eq!(disk.headline, "2.0 MiB/s");
@@ -213,6 +219,7 @@ fn host_and_fleet_charts_are_of_their_capacity() {
     let memory = host(ChartKind::Memory);
     assert_eq!(memory.headline, "2.0 GiB");
     assert_eq!(memory.caption.as_deref(), Some("of 16 GiB"));
+    assert!(memory.model.value_axis.max >= 16.0 * 1024.0 * 1024.0 * 1024.0);
     // Only one machine reports disk traffic: the host total is its traffic, not "not available".
     assert_eq!(host(ChartKind::Disk).headline, "2.0 MiB/s");
 
@@ -308,6 +315,25 @@ fn busiest_machines_rank_by_each_kind_of_use() {
     assert_eq!(order, [(B, "3.0 MiB/s"), (A, "2.0 MiB/s")]);
     assert_eq!(disk[0].share, 1.0);
     assert!((disk[1].share - 2.0 / 3.0).abs() < 1e-3);
+
+    // Equal values keep one order (rows do not swap places between ticks).
+    let mut c = SimHost::new(
+        a.now,
+        host(8, 32),
+        (20..30)
+            .map(|n| SimDomain::new(n, 1, Load::cpu(0.5)))
+            .collect(),
+    );
+    let c_id = ConnectionId(3);
+    store.ingest(c_id, &c.sample());
+    store.ingest(c_id, &c.tick(1.0));
+    let ties: Vec<_> = busiest(&store, Scope::Connection(c_id), Ranking::Cpu, 4)
+        .iter()
+        .map(|e| e.uuid)
+        .collect();
+    let mut expected: Vec<_> = c.domains.iter().map(|d| d.uuid).collect();
+    expected.sort();
+    assert_eq!(ties, expected[..4]);
 
     let host_only = busiest(&store, Scope::Connection(A), Ranking::Cpu, 1);
     assert_eq!(host_only.len(), 1);

@@ -74,28 +74,23 @@ pub struct BusyEntry {
 /// The at most `n` machines in `scope` with the highest non-zero `ranking` value, highest
 /// first. Machines with no value (off, warming up, not reported) take no part.
 pub fn busiest(store: &StatsStore, scope: Scope, ranking: Ranking, n: usize) -> Vec<BusyEntry> {
-    let metrics = ranking.metrics();
-    let mut ranked = if let [metric] = metrics {
-        store.busiest(n, scope, *metric)
-    } else {
-        // A pair: sum both directions of every machine, then rank the sums.
-        let mut sums: HashMap<(ConnectionId, DomainUuid), crate::stats::BusyVm> = HashMap::new();
-        for metric in metrics {
-            for vm in store.busiest(usize::MAX, scope, *metric) {
-                sums.entry((vm.connection, vm.uuid))
-                    .and_modify(|sum| sum.value += vm.value)
-                    .or_insert(vm);
-            }
+    // Every machine's value (pairs: both directions summed), then one ranking with a fixed
+    // order among equal values, so rows do not swap places from one tick to the next.
+    let mut sums: HashMap<(ConnectionId, DomainUuid), crate::stats::BusyVm> = HashMap::new();
+    for metric in ranking.metrics() {
+        for vm in store.busiest(usize::MAX, scope, *metric) {
+            sums.entry((vm.connection, vm.uuid))
+                .and_modify(|sum| sum.value += vm.value)
+                .or_insert(vm);
         }
-        let mut all: Vec<_> = sums.into_values().collect();
-        all.sort_unstable_by(|a, b| {
-            b.value
-                .total_cmp(&a.value)
-                .then_with(|| (a.connection, a.uuid).cmp(&(b.connection, b.uuid)))
-        });
-        all.truncate(n);
-        all
-    };
+    }
+    let mut ranked: Vec<_> = sums.into_values().collect();
+    ranked.sort_unstable_by(|a, b| {
+        b.value
+            .total_cmp(&a.value)
+            .then_with(|| (a.connection, a.uuid).cmp(&(b.connection, b.uuid)))
+    });
+    ranked.truncate(n);
     ranked.retain(|vm| vm.value > 0.0);
     let scale = match ranking {
         Ranking::Cpu => 100.0,

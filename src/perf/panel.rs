@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use crate::charts::{ChartModel, ChartState, format_age, format_value};
+use crate::charts::{ChartModel, ChartState, ValueAxis, format_age, format_value};
 use crate::i18n::{gettext, gettext_f, ngettext_f};
 use crate::model::{ConnectionId, DomainUuid};
 use crate::stats::{HostMetric, Metric, Series, StatsGroups, StatsStore, Unit, Window};
@@ -84,6 +84,29 @@ struct Lines {
     first_label: Option<String>,
 }
 
+/// Memory is drawn as one line, "in use", on an axis that reaches the capacity it is in use
+/// of (the machine's allocation, the host's memory; rounded up to the next nice tick), so the
+/// line's height shows how full it is. The caption names the capacity.
+fn memory_model(used: &Series, capacity: Option<&Series>) -> (ChartModel, Option<f64>) {
+    let mut model = ChartModel::new(used);
+    let Some(capacity) = capacity else {
+        return (model, None);
+    };
+    let capacity_max = capacity
+        .points
+        .iter()
+        .filter_map(|point| point.value)
+        .map(f64::from)
+        .reduce(f64::max);
+    if let Some(top) = capacity_max
+        && model.state == ChartState::Data
+    {
+        let data_max = model.lines[0].max_value().unwrap_or(0.0);
+        model.value_axis = ValueAxis::for_data(Unit::Bytes, Some(top.max(data_max)));
+    }
+    (model, capacity.current().map(f64::from))
+}
+
 impl Panel {
     /// The chart `kind` of `target` over `window`, read from `store` at `now`. Charts of
     /// statistics groups missing from `collected` say "Not collected" instead of drawing
@@ -97,18 +120,24 @@ impl Panel {
         now: Instant,
     ) -> Self {
         let lines = lines(store, target, kind, window);
-        let mut model = match (&lines.second, &lines.first_label) {
-            (Some((second, second_label)), Some(first_label)) => ChartModel::paired(
-                (&lines.first, first_label.clone()),
-                (second, second_label.clone()),
-            ),
-            _ => ChartModel::new(&lines.first),
+        let (mut model, capacity) = match (kind, &lines.second, &lines.first_label) {
+            (ChartKind::Memory, second, _) => {
+                memory_model(&lines.first, second.as_ref().map(|(series, _)| series))
+            }
+            (_, Some((second, second_label)), Some(first_label)) => {
+                let model = ChartModel::paired(
+                    (&lines.first, first_label.clone()),
+                    (second, second_label.clone()),
+                );
+                (model, None)
+            }
+            _ => (ChartModel::new(&lines.first), None),
         };
         if !kind.collected(collected) {
             model.mark_not_collected();
         }
         let (stale, status) = staleness(store, target, &lines.first, now);
-        let (headline, caption) = headline(kind, target, &model, store);
+        let (headline, caption) = headline(kind, target, &model, capacity, store);
         let accessible = accessible_text(kind, &model, &headline, caption.as_deref());
         Self {
             kind,
@@ -123,15 +152,12 @@ impl Panel {
 }
 
 fn lines(store: &StatsStore, target: Target, kind: ChartKind, window: Window) -> Lines {
-    let (first_label, second_label) = match (kind, target) {
-        (ChartKind::Cpu, _) => (None, None),
-        (ChartKind::Memory, Target::Vm(..)) => {
-            (Some(gettext("In use")), Some(gettext("Allocated")))
-        }
-        // Translators: host memory in use by virtual machines, and the host's memory.
-        (ChartKind::Memory, _) => (Some(gettext("In use")), Some(gettext("Total"))),
-        (ChartKind::Disk, _) => (Some(gettext("Read")), Some(gettext("Write"))),
-        (ChartKind::Network, _) => (Some(gettext("Received")), Some(gettext("Sent"))),
+    let (first_label, second_label) = match kind {
+        ChartKind::Cpu => (None, None),
+        // One line on the capacity's scale (see `memory_model`): no legend.
+        ChartKind::Memory => (None, Some(String::new())),
+        ChartKind::Disk => (Some(gettext("Read")), Some(gettext("Write"))),
+        ChartKind::Network => (Some(gettext("Received")), Some(gettext("Sent"))),
     };
     let series: Vec<Series> = match target {
         Target::Vm(connection, uuid) => vm_metrics(kind)
@@ -222,6 +248,7 @@ fn headline(
     kind: ChartKind,
     target: Target,
     model: &ChartModel,
+    capacity: Option<f64>,
     store: &StatsStore,
 ) -> (String, Option<String>) {
     match model.state {
@@ -238,7 +265,7 @@ fn headline(
         }
         ChartKind::Memory => {
             let value = current(0).map_or_else(dash, |v| format_value(Unit::Bytes, v));
-            let caption = current(1).map(|total| {
+            let caption = capacity.map(|total| {
                 gettext_f(
                     "of {total}",
                     &[("total", &format_value(Unit::Bytes, total))],

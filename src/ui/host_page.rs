@@ -12,6 +12,9 @@ use hangar::units::{format_bytes, format_kib};
 /// The widgets of the host page; `show` fills them for one host.
 pub struct HostPage {
     pub root: gtk::ScrolledWindow,
+    /// The page's column and its header (the performance section goes right after it).
+    content: gtk::Box,
+    header: gtk::Box,
     title: gtk::Label,
     subtitle: gtk::Label,
     host: adw::PreferencesGroup,
@@ -88,6 +91,8 @@ impl HostPage {
             .build();
         Self {
             root,
+            content,
+            header,
             title,
             subtitle,
             host,
@@ -100,6 +105,11 @@ impl HostPage {
             edit,
             remove,
         }
+    }
+
+    /// Puts the host's charts (and whatever goes with them) right under the header.
+    pub fn add_performance(&self, section: &impl IsA<gtk::Widget>) {
+        self.content.insert_child_after(section, Some(&self.header));
     }
 
     fn add_row(&mut self, group: &adw::PreferencesGroup, title: &str, value: &str) {

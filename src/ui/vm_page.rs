@@ -85,6 +85,13 @@ impl VmPage {
         }
     }
 
+    /// Adds a tab after the existing ones, named `name` in the view stack.
+    pub fn add_tab(&self, child: &impl IsA<gtk::Widget>, name: &str, title: &str, icon: &str) {
+        self.stack
+            .add_titled(child, Some(name), title)
+            .set_icon_name(Some(icon));
+    }
+
     fn add_row(&mut self, title: &str, value: &str) {
         let row = crate::ui::rows::value_row(title, value);
         self.overview.add(&row);

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use gtk::prelude::*;
 
-use hangar::charts::{Rgba, SparklineStyle, render_sparkline};
+use hangar::charts::{SparklineStyle, render_sparkline};
 use hangar::fleet::{self, Column, HostStatus, HostSummary, VmSummary};
 use hangar::i18n::{gettext, gettext_f, pgettext};
 use hangar::model::ConnectionId;
@@ -52,7 +52,8 @@ pub fn specs() -> Vec<ColumnSpec> {
             pgettext("column", "Host CPU"),
             Column::HostCpu,
             false,
-            90,
+            // Room for the sparkline and "100 %".
+            130,
         ),
         spec(
             "memory",
@@ -90,9 +91,6 @@ pub type SeriesSource = Rc<dyn Fn(&ItemData, ColumnKey) -> Vec<Series>>;
 /// Sparkline size in a table cell.
 const SPARK_WIDTH: i32 = 56;
 const SPARK_HEIGHT: i32 = 22;
-
-/// Line colours: GNOME blue for the first series (CPU, read, receive), orange for the second.
-const SPARK_COLOURS: [Rgba; 2] = [Rgba::rgb8(0x35, 0x84, 0xe4), Rgba::rgb8(0xe6, 0x61, 0x00)];
 
 /// The row item behind a list item: the tree row's item, or the item itself in a flat list.
 pub fn fleet_item(list_item: &gtk::ListItem) -> Option<FleetItem> {
@@ -393,15 +391,23 @@ fn label_factory(
                     .valign(gtk::Align::Center)
                     .build();
                 let shown = shown.clone();
-                area.set_draw_func(move |_, cr, width, height| {
+                area.set_draw_func(move |area, cr, width, height| {
                     let Some(item) = shown.borrow().clone() else {
                         return;
                     };
                     let size = (width.max(0) as u32, height.max(0) as u32);
                     let series = source(&item.data(), column);
-                    for (series, colour) in series.iter().zip(SPARK_COLOURS) {
+                    // The charts' colours: the theme's accent first (CPU, read, receive).
+                    let colours = crate::ui::chart::line_colours(area.upcast_ref());
+                    for (index, (series, colour)) in series.iter().zip(colours).enumerate() {
+                        let mut style = SparklineStyle::new(colour);
+                        // A pair's second line is drawn without fill: two fills over each
+                        // other would blend into a third colour.
+                        if index > 0 {
+                            style.fill_alpha = 0.0;
+                        }
                         // A failed sparkline leaves its cell blank; the value is still shown.
-                        let _ = render_sparkline(cr, size, series, &SparklineStyle::new(colour));
+                        let _ = render_sparkline(cr, size, series, &style);
                     }
                 });
                 root.append(&area);

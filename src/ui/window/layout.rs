@@ -24,7 +24,7 @@ pub struct Layout {
     /// The fleet list or "no results".
     fleet_stack: gtk::Stack,
     pub leaflet: adw::Leaflet,
-    /// "nothing", "host", "vm" or "many".
+    /// "overview" (nothing selected), "host", "vm" or "many".
     pub pages: gtk::Stack,
     many: adw::StatusPage,
     pub title: adw::WindowTitle,
@@ -210,14 +210,6 @@ impl Layout {
 
         // The page pane, with a back button when the leaflet is folded.
         let pages = gtk::Stack::builder().vexpand(true).build();
-        let nothing = adw::StatusPage::builder()
-            .icon_name("computer-symbolic")
-            .title(gettext("No Selection"))
-            .description(gettext(
-                "Select a host or a virtual machine to see its details",
-            ))
-            .build();
-        pages.add_named(&nothing, Some("nothing"));
         let many = adw::StatusPage::builder()
             .icon_name("edit-select-all-symbolic")
             .build();
@@ -321,6 +313,12 @@ impl Layout {
     pub fn add_pages(&self, host: &HostPage, vm: &VmPage) {
         self.pages.add_named(&host.root, Some("host"));
         self.pages.add_named(&vm.root, Some("vm"));
+    }
+
+    /// The fleet overview, shown while nothing is selected (and first).
+    pub fn add_overview(&self, overview: &impl IsA<gtk::Widget>) {
+        self.pages.add_named(overview, Some("overview"));
+        self.pages.set_visible_child_name("overview");
     }
 
     /// Shows the "No Connections" page, the fleet, or "No Results Found".
