@@ -17,6 +17,7 @@ mod dialog_tests;
 mod fleet;
 mod fleet_overview;
 mod host_page;
+mod labels;
 mod performance;
 mod preferences;
 mod rows;

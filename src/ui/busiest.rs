@@ -2,7 +2,7 @@
 //! network use, each row with its host, a bar and the value. Activating a row selects the
 //! machine in the fleet. Rows are made once and updated in place.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use adw::prelude::*;
@@ -11,6 +11,8 @@ use hangar::i18n::gettext;
 use hangar::model::{ConnectionId, DomainUuid};
 use hangar::perf::{Ranking, busiest};
 use hangar::stats::{Scope, StatsStore};
+
+use super::labels::set_text;
 
 /// Selects a machine in the fleet.
 pub type SelectMachine = Rc<dyn Fn(ConnectionId, DomainUuid)>;
@@ -23,6 +25,8 @@ struct BusyRow {
     bar: gtk::LevelBar,
     value: gtk::Label,
     target: Rc<Cell<Option<(ConnectionId, DomainUuid)>>>,
+    /// The accessible description last set (only changes are sent).
+    description: RefCell<String>,
 }
 
 /// The ranked list with its ranking selector.
@@ -76,9 +80,12 @@ impl BusiestList {
             shown += 1;
             row.row.set_title(&name);
             row.row.set_subtitle(&host);
-            row.value.set_label(&entry.text);
+            set_text(&row.value, &entry.text);
             row.bar.set_value(entry.share);
-            crate::ui::a11y::set_description(&row.row, &entry.text);
+            if *row.description.borrow() != entry.text {
+                crate::ui::a11y::set_description(&row.row, &entry.text);
+                *row.description.borrow_mut() = entry.text.clone();
+            }
             if entry.stale {
                 row.row.add_css_class("stale");
             } else {
@@ -147,6 +154,7 @@ fn busy_row(on_select: &SelectMachine) -> BusyRow {
         bar,
         value,
         target,
+        description: RefCell::default(),
     }
 }
 

@@ -17,6 +17,8 @@ use hangar::perf::{Panel, readout_text};
 
 pub use style::line_colours;
 
+use super::labels::set_text;
+
 /// Plot height in pixels.
 const PLOT_HEIGHT: i32 = 150;
 /// Narrowest useful plot.
@@ -54,6 +56,8 @@ pub struct ChartView {
     area: gtk::DrawingArea,
     readout: gtk::Label,
     drawn: Rc<RefCell<Drawn>>,
+    /// The accessible value last announced (only changes are sent to assistive technology).
+    accessible: RefCell<String>,
 }
 
 impl ChartView {
@@ -132,6 +136,7 @@ impl ChartView {
             area,
             readout,
             drawn,
+            accessible: RefCell::default(),
         };
         view.connect_drawing();
         view.connect_pointer();
@@ -192,13 +197,15 @@ impl ChartView {
     /// Shows `panel`: header texts, legend and accessible value at once, the plot at the
     /// next frame.
     pub fn set_panel(&self, panel: Panel) {
-        self.title.set_label(&panel.kind.title());
-        self.headline.set_label(&panel.headline);
-        crate::ui::a11y::set_label(&self.headline, &panel.accessible);
-        self.caption
-            .set_label(panel.caption.as_deref().unwrap_or(""));
+        set_text(&self.title, &panel.kind.title());
+        set_text(&self.headline, &panel.headline);
+        if *self.accessible.borrow() != panel.accessible {
+            crate::ui::a11y::set_label(&self.headline, &panel.accessible);
+            *self.accessible.borrow_mut() = panel.accessible.clone();
+        }
+        set_text(&self.caption, panel.caption.as_deref().unwrap_or(""));
         self.caption.set_visible(panel.caption.is_some());
-        self.status.set_label(panel.status.as_deref().unwrap_or(""));
+        set_text(&self.status, panel.status.as_deref().unwrap_or(""));
         self.status.set_visible(panel.status.is_some());
         for widget in [&self.headline, &self.caption] {
             if panel.stale {
@@ -215,7 +222,7 @@ impl ChartView {
                 Some(label) => format!("{label} {}", entry.value_text),
                 None => entry.value_text.clone(),
             };
-            item.label.set_label(&text);
+            set_text(&item.label, &text);
         }
         let mut drawn = self.drawn.borrow_mut();
         drawn.model = Some(panel.model);
@@ -289,7 +296,7 @@ fn show_readout(drawn: &Drawn, readout: &gtk::Label, area: &gtk::DrawingArea) {
         readout.set_visible(false);
         return;
     };
-    readout.set_label(&readout_text(&model.readout(secs)));
+    set_text(readout, &readout_text(&model.readout(secs)));
     let (_, width, _, _) = readout.measure(gtk::Orientation::Horizontal, -1);
     let x = x.round() as i32;
     let start = if x + READOUT_OFFSET + width <= area.width() {

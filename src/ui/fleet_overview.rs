@@ -13,6 +13,7 @@ use hangar::stats::{Scope, StatsStore};
 use hangar::units::format_bytes;
 
 use super::busiest::{BusiestList, MachineNames, SelectMachine};
+use super::labels::set_text;
 use super::performance::ChartsPanel;
 
 /// How many machines the overview ranks.
@@ -82,7 +83,7 @@ impl FleetOverview {
         if !self.root.is_mapped() {
             return false;
         }
-        self.summary.set_label(&summary_text(store));
+        set_text(&self.summary, &summary_text(store));
         self.charts.refresh();
         self.busiest.refresh(store, Scope::Fleet, names);
         true

@@ -23,6 +23,10 @@ pub struct HostPage {
     pools: adw::PreferencesGroup,
     /// Rows added by the last `show`, removed by the next.
     rows: Vec<(adw::PreferencesGroup, gtk::Widget)>,
+    /// What those rows show, and what the current `show` collects: `show` runs on every
+    /// statistics tick, and rebuilding unchanged rows relayouts the whole window.
+    shown: Vec<(adw::PreferencesGroup, String, String)>,
+    collected: Vec<(adw::PreferencesGroup, String, String)>,
     connect: gtk::Button,
     disconnect: gtk::Button,
     edit: gtk::Button,
@@ -100,6 +104,8 @@ impl HostPage {
             networks,
             pools,
             rows: Vec::new(),
+            shown: Vec::new(),
+            collected: Vec::new(),
             connect,
             disconnect,
             edit,
@@ -113,20 +119,35 @@ impl HostPage {
     }
 
     fn add_row(&mut self, group: &adw::PreferencesGroup, title: &str, value: &str) {
-        let row = crate::ui::rows::value_row(title, value);
-        group.add(&row);
-        self.rows.push((group.clone(), row.upcast()));
+        self.collected
+            .push((group.clone(), title.to_owned(), value.to_owned()));
     }
 
-    fn clear(&mut self) {
+    /// Replaces the rows with the collected ones, unless they show the same.
+    fn apply_rows(&mut self) {
+        let collected = std::mem::take(&mut self.collected);
+        if collected == self.shown {
+            return;
+        }
         for (group, row) in self.rows.drain(..) {
             group.remove(&row);
         }
+        for (group, title, value) in &collected {
+            let row = crate::ui::rows::value_row(title, value);
+            group.add(&row);
+            self.rows.push((group.clone(), row.upcast()));
+        }
+        self.shown = collected;
     }
 
     /// Shows `host`, with what its inventory says when the connection has one.
     pub fn show(&mut self, host: &HostSummary, inventory: Option<&Inventory>) {
-        self.clear();
+        self.collect(host, inventory);
+        self.apply_rows();
+    }
+
+    fn collect(&mut self, host: &HostSummary, inventory: Option<&Inventory>) {
+        self.collected.clear();
         // The buttons act on this host through the window's `win.host-*` actions.
         let target = host.id.0.to_variant();
         for (button, action) in [

@@ -18,6 +18,9 @@ pub struct VmPage {
     subtitle: gtk::Label,
     overview: adw::PreferencesGroup,
     rows: Vec<gtk::Widget>,
+    /// The (title, value) pairs the rows show: `show` runs on every statistics tick, and
+    /// rebuilding unchanged rows relayouts the whole window.
+    shown: Vec<(String, String)>,
 }
 
 impl VmPage {
@@ -82,6 +85,7 @@ impl VmPage {
             subtitle,
             overview,
             rows: Vec::new(),
+            shown: Vec::new(),
         }
     }
 
@@ -93,16 +97,28 @@ impl VmPage {
     }
 
     fn add_row(&mut self, title: &str, value: &str) {
-        let row = crate::ui::rows::value_row(title, value);
-        self.overview.add(&row);
-        self.rows.push(row.upcast());
+        self.shown.push((title.to_owned(), value.to_owned()));
     }
 
     /// Shows one machine: its fleet row and, when known, libvirt's facts about it.
     pub fn show(&mut self, vm: &VmSummary, info: Option<&DomainInfo>) {
+        let before = std::mem::take(&mut self.shown);
+        self.collect_rows(vm, info);
+        if self.shown == before && !self.rows.is_empty() {
+            return;
+        }
         for row in self.rows.drain(..) {
             self.overview.remove(&row);
         }
+        for (title, value) in &self.shown {
+            let row = crate::ui::rows::value_row(title, value);
+            self.overview.add(&row);
+            self.rows.push(row.upcast());
+        }
+    }
+
+    /// The header, and the rows' (title, value) pairs into `shown`.
+    fn collect_rows(&mut self, vm: &VmSummary, info: Option<&DomainInfo>) {
         self.icon.set_icon_name(Some(fleet::state_icon(vm.state)));
         self.title.set_label(&vm.name);
         let state = vm

@@ -16,6 +16,7 @@ use hangar::units::{format_kib, format_percent, format_rate};
 
 use super::cells::{BoundCells, ColumnKey};
 use super::item::{FleetItem, ItemData};
+use crate::ui::labels::{set_icon, set_text, set_tooltip};
 
 /// A column's settings key (as stored in `visible-columns`), title and sort column.
 pub struct ColumnSpec {
@@ -209,12 +210,12 @@ fn not_available_tooltip() -> String {
 fn set_value(label: &gtk::Label, value: Option<String>) {
     match value {
         Some(text) => {
-            label.set_label(&text);
-            label.set_tooltip_text(None);
+            set_text(label, &text);
+            set_tooltip(label, None);
         }
         None => {
-            label.set_label(NOT_AVAILABLE);
-            label.set_tooltip_text(Some(&not_available_tooltip()));
+            set_text(label, NOT_AVAILABLE);
+            set_tooltip(label, Some(&not_available_tooltip()));
         }
     }
 }
@@ -300,16 +301,16 @@ pub fn name_factory(
 }
 
 fn draw_host_name(cell: &NameCell, host: &HostSummary) {
-    cell.icon.set_icon_name(Some("network-server-symbolic"));
-    cell.title.set_label(&host.label);
+    set_icon(&cell.icon, "network-server-symbolic");
+    set_text(&cell.title, &host.label);
     cell.title.add_css_class("heading");
     let status = match (&host.status, host.stale_since) {
         (HostStatus::Connected, Some(since)) => age_text(since),
         (HostStatus::Connected, None) => host.uri.clone(),
         _ => fleet::host_status_text(host),
     };
-    cell.subtitle.set_label(&status);
-    cell.subtitle.set_tooltip_text(Some(&host.uri));
+    set_text(&cell.subtitle, &status);
+    set_tooltip(&cell.subtitle, Some(&host.uri));
     let failed = matches!(
         host.status,
         HostStatus::Failed(_) | HostStatus::Disconnected(_)
@@ -332,15 +333,14 @@ fn draw_host_name(cell: &NameCell, host: &HostSummary) {
 }
 
 fn draw_vm_name(cell: &NameCell, vm: &VmSummary) {
-    cell.icon.set_icon_name(Some(fleet::state_icon(vm.state)));
-    cell.icon
-        .set_tooltip_text(Some(&fleet::state_label(vm.state)));
-    cell.title.set_label(&vm.name);
+    set_icon(&cell.icon, fleet::state_icon(vm.state));
+    set_tooltip(&cell.icon, Some(&fleet::state_label(vm.state)));
+    set_text(&cell.title, &vm.name);
     cell.title.remove_css_class("heading");
-    cell.subtitle.set_label(&vm.title);
+    set_text(&cell.subtitle, &vm.title);
     cell.subtitle.set_visible(!vm.title.is_empty());
     cell.subtitle.remove_css_class("error");
-    cell.subtitle.set_tooltip_text(None);
+    set_tooltip(&cell.subtitle, None);
     cell.spinner.set_visible(vm.busy.is_some());
     cell.spinner.set_spinning(vm.busy.is_some());
     cell.retry.set_visible(false);
@@ -428,8 +428,8 @@ fn label_factory(
             let value = text(&data);
             match &value {
                 None => {
-                    cell.label.set_label("");
-                    cell.label.set_tooltip_text(None);
+                    set_text(&cell.label, "");
+                    set_tooltip(&cell.label, None);
                 }
                 Some(value) => set_value(&cell.label, value.clone()),
             }
