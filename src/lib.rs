@@ -6,6 +6,7 @@ pub mod charts;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod details;
 pub mod driver;
 pub mod fleet;
 pub mod fleetgen;

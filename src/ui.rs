@@ -12,6 +12,7 @@ mod chart;
 mod chart_tests;
 mod credential_provider;
 mod credentials;
+mod details;
 #[cfg(test)]
 mod dialog_tests;
 mod fleet;
@@ -41,6 +42,9 @@ static WINDOW_BROKER: MessageBroker<WindowInput> = MessageBroker::new();
 
 /// Registers resources, builds the application and runs it until the last window closes.
 pub fn run(args: Vec<String>) -> ExitCode {
+    if let Some(code) = forward_to_running_instance(&args) {
+        return code;
+    }
     gio::resources_register_include!("hangar.gresource")
         .expect("the GResource bundle is compiled into the binary by build.rs");
     glib::set_application_name(&gettext("Hangar"));
@@ -80,6 +84,40 @@ pub fn run(args: Vec<String>) -> ExitCode {
         .with_args(args)
         .run::<window::Window>(());
     ExitCode::SUCCESS
+}
+
+/// When Hangar already runs in this session, hands it our command line and returns its exit
+/// status; `None` when we are the first instance.
+///
+/// A plain `gio::Application` does the hand-over, so a second launch never initialises GTK (and
+/// never waits in relm4's shutdown, which expects a window of its own). Two launches in the
+/// same instant may both start a window; GApplication then still forwards the later one.
+fn forward_to_running_instance(args: &[String]) -> Option<ExitCode> {
+    let bus = gio::bus_get_sync(gio::BusType::Session, gio::Cancellable::NONE).ok()?;
+    let owned = bus
+        .call_sync(
+            Some("org.freedesktop.DBus"),
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus",
+            "NameHasOwner",
+            Some(&(config::APP_ID,).to_variant()),
+            Some(glib::VariantTy::new("(b)").ok()?),
+            gio::DBusCallFlags::NONE,
+            1000,
+            gio::Cancellable::NONE,
+        )
+        .ok()
+        .and_then(|reply| reply.get::<(bool,)>())
+        .is_some_and(|(owned,)| owned);
+    if !owned {
+        return None;
+    }
+    let remote = gio::Application::new(
+        Some(config::APP_ID),
+        gio::ApplicationFlags::HANDLES_COMMAND_LINE,
+    );
+    let code = remote.run_with_args(args);
+    Some(code.into())
 }
 
 /// Application-wide actions: quit, preferences and about.

@@ -14,7 +14,7 @@ use hangar::model::ConnectionId;
 use hangar::stats::Series;
 use hangar::units::{format_kib, format_percent, format_rate};
 
-use super::cells::{BoundCells, ColumnKey};
+use super::cells::{self, BoundCells, ColumnKey};
 use super::item::{FleetItem, ItemData};
 use crate::ui::labels::{set_icon, set_text, set_tooltip};
 
@@ -68,14 +68,14 @@ pub fn specs() -> Vec<ColumnSpec> {
             pgettext("column", "Disk I/O"),
             Column::Disk,
             false,
-            190,
+            250,
         ),
         spec(
             "network",
             pgettext("column", "Network I/O"),
             Column::Network,
             false,
-            190,
+            250,
         ),
     ]
 }
@@ -109,13 +109,15 @@ fn factory<W: Clone + 'static>(
     on_context: &ContextHandler,
     column: ColumnKey,
     setup: impl Fn() -> (gtk::Widget, W) + 'static,
+    spark_of: fn(&W) -> Option<gtk::DrawingArea>,
     draw: impl Fn(&W, &FleetItem, &gtk::ListItem) + 'static,
 ) -> gtk::SignalListItemFactory {
-    let widgets: Rc<RefCell<HashMap<usize, W>>> = Rc::default();
+    let widgets: Rc<RefCell<HashMap<usize, (gtk::Widget, W)>>> = Rc::default();
     let draw = Rc::new(draw);
     let factory = gtk::SignalListItemFactory::new();
     let setup_widgets = widgets.clone();
     let on_context = on_context.clone();
+    let map_cells = cells.clone();
     factory.connect_setup(move |_, object| {
         let Some(list_item) = object.downcast_ref::<gtk::ListItem>() else {
             return;
@@ -133,10 +135,14 @@ fn factory<W: Clone + 'static>(
             }
         });
         root.add_controller(click);
+        // Off-screen cells skip refreshes; coming on screen, they catch up.
+        let bound = map_cells.clone();
+        let key = cells::key(list_item, column);
+        root.connect_map(move |_| bound.mapped(key));
         list_item.set_child(Some(&root));
         setup_widgets
             .borrow_mut()
-            .insert(list_item.as_ptr() as usize, handles);
+            .insert(list_item.as_ptr() as usize, (root, handles));
     });
     let bind_widgets = widgets.clone();
     let bind_cells = cells.clone();
@@ -144,7 +150,7 @@ fn factory<W: Clone + 'static>(
         let Some(list_item) = object.downcast_ref::<gtk::ListItem>() else {
             return;
         };
-        let (Some(item), Some(handles)) = (
+        let (Some(item), Some((root, handles))) = (
             fleet_item(list_item),
             bind_widgets
                 .borrow()
@@ -155,7 +161,9 @@ fn factory<W: Clone + 'static>(
         };
         let draw = draw.clone();
         let weak_list_item = list_item.downgrade();
-        bind_cells.bind(list_item, column, item, move |item| {
+        let spark = spark_of(&handles);
+        let key = cells::key(list_item, column);
+        bind_cells.bind(key, item, root, spark, move |item| {
             if let Some(list_item) = weak_list_item.upgrade() {
                 draw(&handles, item, &list_item);
             }
@@ -164,7 +172,7 @@ fn factory<W: Clone + 'static>(
     let unbind_cells = cells.clone();
     factory.connect_unbind(move |_, object| {
         if let Some(list_item) = object.downcast_ref::<gtk::ListItem>() {
-            unbind_cells.unbind(list_item, column);
+            unbind_cells.unbind(cells::key(list_item, column));
         }
     });
     factory.connect_teardown(move |_, object| {
@@ -289,6 +297,7 @@ pub fn name_factory(
             };
             (expander.upcast(), handles)
         },
+        |_| None,
         |cell, item, list_item| {
             let row = list_item.item().and_downcast::<gtk::TreeListRow>();
             cell.expander.set_list_row(row.as_ref());
@@ -329,7 +338,11 @@ fn draw_host_name(cell: &NameCell, host: &HostSummary) {
         &cell.retry,
         &gettext_f("Retry connecting to {host}", &[("host", &host.label)]),
     );
-    set_stale(&cell.expander, host.stale_since.is_some());
+    // Only a connected host's row greys while its figures age; an error stays readable.
+    set_stale(
+        &cell.expander,
+        host.status == HostStatus::Connected && host.stale_since.is_some(),
+    );
 }
 
 fn draw_vm_name(cell: &NameCell, vm: &VmSummary) {
@@ -422,6 +435,7 @@ fn label_factory(
             };
             (root.upcast(), cell)
         },
+        |cell: &ValueCell| cell.spark.clone(),
         move |cell, item, _| {
             let data = item.data();
             // Outer None: the column says nothing for this kind of row; inner None: not available.
@@ -446,7 +460,8 @@ fn label_factory(
 
 fn stale_since(data: &ItemData) -> Option<Instant> {
     match data {
-        ItemData::Host(host) => host.stale_since,
+        ItemData::Host(host) if host.status == HostStatus::Connected => host.stale_since,
+        ItemData::Host(_) => None,
         ItemData::Vm(vm) => vm.stale_since,
     }
 }

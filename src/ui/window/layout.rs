@@ -125,6 +125,7 @@ impl Layout {
             .menu_model(&primary_menu())
             .primary(true)
             .build();
+        crate::ui::a11y::set_label(&menu, &gettext("Main Menu"));
         header.pack_end(&menu);
         let search_toggle = gtk::ToggleButton::builder()
             .icon_name("system-search-symbolic")

@@ -1,0 +1,207 @@
+#!/usr/bin/python3
+"""Drives a running Hangar from outside through AT-SPI, for tests/ui_fleet.rs.
+
+Usage: hangar_atspi.py PID COMMAND [ARGS…]; prints one JSON value, exits 1 with a message on
+stderr when the command cannot be done.
+
+Commands:
+  rows                       every row of the fleet: [{"cells": [[label, …], …], "host": bool}, …]
+  actions                    the window's enabled actions (disabled ones are not exposed)
+  activate ACTION            activates one of the window's actions (e.g. win.vm-pause)
+  select NAME [NAME…]        selects exactly the rows whose first label is NAME (any host)
+  click NAME                 clicks the push button with that accessible name
+  set-text NAME TEXT         sets the text of the entry with that accessible name
+  labels                     every label text outside the fleet table (pages, toasts, dialogs)
+  controls                   every showing button, toggle, check box and entry: [[role, name], …]
+"""
+
+import json
+import sys
+import time
+
+import gi
+
+gi.require_version("Atspi", "2.0")
+from gi.repository import Atspi  # noqa: E402
+
+
+def application(pid):
+    # The registry's list of applications can briefly miss one while it re-registers (seen
+    # with GTK 4.8 when a toast appears), so look again for a few seconds before giving up.
+    deadline = time.monotonic() + 5
+    while True:
+        desktop = Atspi.get_desktop(0)
+        for i in range(desktop.get_child_count()):
+            app = desktop.get_child_at_index(i)
+            try:
+                if app is not None and app.get_process_id() == pid:
+                    return app
+            except gi.repository.GLib.Error:
+                continue
+        if time.monotonic() > deadline:
+            raise SystemExit(f"no accessible application with pid {pid}")
+        time.sleep(0.2)
+
+
+def walk(node, depth=0, limit=60, skip=None):
+    """Yields every descendant (depth first, in order), leaving out subtrees `skip` accepts."""
+    if node is None or depth > limit or (skip is not None and skip(node)):
+        return
+    yield node
+    for i in range(node.get_child_count()):
+        yield from walk(node.get_child_at_index(i), depth + 1, limit, skip)
+
+
+def is_fleet_table(node):
+    return node.get_role_name() == "tree table"
+
+
+def find(root, role, name=None):
+    for node in walk(root):
+        try:
+            if node.get_role_name() == role and (name is None or node.get_name() == name):
+                return node
+        except gi.repository.GLib.Error:
+            continue
+    return None
+
+
+def fleet_list(app):
+    table = find(app, "tree table", "Virtual machines of all connections")
+    if table is None:
+        raise SystemExit("the fleet table is not shown")
+    listing = find(table, "list")
+    if listing is None:
+        raise SystemExit("the fleet table has no rows")
+    return listing
+
+
+def label_texts(node, skip=None):
+    texts = []
+    for child in walk(node, skip=skip):
+        if child.get_role_name() == "label":
+            text = child.get_text_iface()
+            value = text.get_text(0, text.get_character_count()) if text else child.get_name()
+            texts.append(value)
+    return texts
+
+
+def rows(app):
+    listing = fleet_list(app)
+    result = []
+    for i in range(listing.get_child_count()):
+        row = listing.get_child_at_index(i)
+        if row is None or row.get_role_name() != "table row":
+            continue
+        cells = [label_texts(row.get_child_at_index(j)) for j in range(row.get_child_count())]
+        # Host rows carry the tree expander's button; machine rows do not.
+        host = any(n.get_role_name() == "push button" and n.get_name() in ("Expand", "Collapse")
+                   for n in walk(row))
+        result.append({"cells": cells, "host": host})
+    return result
+
+
+def frame(app):
+    window = find(app, "frame")
+    if window is None:
+        raise SystemExit("no window")
+    return window
+
+
+def actions(app):
+    action = frame(app).get_action_iface()
+    return [action.get_action_name(i) for i in range(action.get_n_actions())]
+
+
+def activate(app, name):
+    action = frame(app).get_action_iface()
+    for i in range(action.get_n_actions()):
+        if action.get_action_name(i) == name:
+            action.do_action(i)
+            return True
+    raise SystemExit(f"action {name} is not available (disabled or unknown)")
+
+
+def select(app, names):
+    listing = fleet_list(app)
+    selection = listing.get_selection_iface()
+    selection.clear_selection()
+    wanted = set(names)
+    picked = []
+    for i in range(listing.get_child_count()):
+        row = listing.get_child_at_index(i)
+        texts = label_texts(row) if row is not None else []
+        if texts and texts[0] in wanted:
+            selection.select_child(i)
+            picked.append(texts[0])
+    missing = wanted - set(picked)
+    if missing:
+        raise SystemExit(f"no rows named {sorted(missing)}")
+    return picked
+
+
+def names_match(accessible_name, wanted):
+    """GTK 4.8 names a button with a mnemonic label "_Label Label"; accept that form too."""
+    return accessible_name == wanted or accessible_name.replace("_", "") == f"{wanted} {wanted}"
+
+
+def click(app, name):
+    for node in walk(app):
+        if node.get_role_name() in ("push button", "toggle button") and names_match(node.get_name(), name):
+            action = node.get_action_iface()
+            for i in range(action.get_n_actions()):
+                if action.get_action_name(i) == "click":
+                    action.do_action(i)
+                    return True
+    raise SystemExit(f"no button named {name!r}")
+
+
+def set_text(app, name, text):
+    for node in walk(app):
+        if node.get_role_name() == "entry" and node.get_name() == name:
+            editable = node.get_editable_text_iface()
+            editable.set_text_contents(text)
+            return True
+    raise SystemExit(f"no entry named {name!r}")
+
+
+CONTROL_ROLES = ("push button", "toggle button", "check box", "entry", "page tab")
+
+
+def controls(app):
+    found = []
+    for node in walk(app):
+        if node.get_role_name() in CONTROL_ROLES:
+            states = node.get_state_set()
+            if states.contains(Atspi.StateType.VISIBLE):
+                found.append([node.get_role_name(), node.get_name()])
+    return found
+
+
+def main():
+    pid, command, args = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+    app = application(pid)
+    if command == "rows":
+        out = rows(app)
+    elif command == "actions":
+        out = actions(app)
+    elif command == "activate":
+        out = activate(app, args[0])
+    elif command == "select":
+        out = select(app, args)
+    elif command == "click":
+        out = click(app, args[0])
+    elif command == "set-text":
+        out = set_text(app, args[0], args[1])
+    elif command == "labels":
+        # Rows change all the time; reading them while they do is what `rows` is for.
+        out = label_texts(app, skip=is_fleet_table)
+    elif command == "controls":
+        out = controls(app)
+    else:
+        raise SystemExit(f"unknown command {command}")
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

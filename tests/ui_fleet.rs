@@ -1,0 +1,510 @@
+//! The fleet window end to end: the real `hangar` binary in its own X and D-Bus session, driven
+//! from outside through AT-SPI, against real libvirt — private test-driver daemons (whose state
+//! the test and the app share) and `qemu:///system` with a memtest guest. Expected rows come
+//! from libvirt, never from constants.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "ui_support/hosts.rs"]
+mod hosts;
+#[path = "ui_support/session.rs"]
+mod session;
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use hosts::{PAUSED, RUNNING, SHUT_OFF, Start, TestHost};
+use session::{App, Row, Session};
+use virt::connect::Connect;
+use virt::domain::Domain;
+
+/// Each test starts an X server, daemons and the app: run them one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+const WAIT: Duration = Duration::from_secs(40);
+
+/// COMMON.md's rule: a missing service fails under HANGAR_TEST_REQUIRE_ALL=1, else skips loudly.
+fn missing(why: Option<String>) -> bool {
+    let Some(why) = why else {
+        return false;
+    };
+    if std::env::var("HANGAR_TEST_REQUIRE_ALL").is_ok_and(|v| v == "1") {
+        panic!("required service missing (HANGAR_TEST_REQUIRE_ALL=1): {why}");
+    }
+    eprintln!("SKIPPING: {why} (set HANGAR_TEST_REQUIRE_ALL=1 to make this a failure)");
+    true
+}
+
+fn prerequisites(qemu: bool) -> bool {
+    if missing(session::tools_missing()) || missing(hosts::daemon_tools_missing(false)) {
+        return false;
+    }
+    if qemu
+        && missing(
+            Connect::open(Some("qemu:///system"))
+                .err()
+                .map(|e| format!("qemu:///system: {e}")),
+        )
+    {
+        return false;
+    }
+    true
+}
+
+/// The words the State column uses for a libvirt state.
+fn state_label(state: u32) -> &'static str {
+    match state {
+        RUNNING => "Running",
+        PAUSED => "Paused",
+        SHUT_OFF => "Shut off",
+        _ => "other",
+    }
+}
+
+/// A memtest guest (DESIGN.md §4) on qemu:///system, destroyed and undefined on drop.
+struct QemuGuest {
+    conn: Connect,
+    name: String,
+}
+
+impl QemuGuest {
+    fn define(tag: &str, kernel: &str, start: bool) -> Self {
+        let conn = Connect::open(Some("qemu:///system")).unwrap();
+        let name = format!("hangar-ui-{}-{tag}", std::process::id());
+        let xml = format!(
+            "<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>\
+             <os><type arch='x86_64' machine='pc'>hvm</type><kernel>{kernel}</kernel></os>\
+             <devices><graphics type='vnc' port='-1' listen='127.0.0.1'/>\
+             <video><model type='vga'/></video></devices></domain>"
+        );
+        let domain = conn.define_domain_xml(&xml).unwrap();
+        if start {
+            domain.create().unwrap();
+        }
+        Self { conn, name }
+    }
+
+    fn state(&self) -> u32 {
+        self.conn
+            .lookup_domain_by_name(&self.name)
+            .and_then(|d| d.state())
+            .map(|(s, _)| s.to_raw())
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for QemuGuest {
+    fn drop(&mut self) {
+        if let Ok(domain) = self.conn.lookup_domain_by_name(&self.name) {
+            let _ = domain.destroy();
+            let _ = domain.undefine();
+        }
+    }
+}
+
+fn qemu_machines() -> Vec<(String, u32)> {
+    let conn = Connect::open(Some("qemu:///system")).unwrap();
+    let mut list: Vec<(String, u32)> = conn
+        .list_all_domains(0)
+        .unwrap()
+        .iter()
+        .map(|d: &Domain| {
+            (
+                d.name().unwrap(),
+                d.state().map(|(s, _)| s.to_raw()).unwrap_or(0),
+            )
+        })
+        .collect();
+    list.sort();
+    list
+}
+
+/// The machines listed under each host row (keyed by the host row's subtitle, its URI when
+/// connected), as (name, state text), sorted.
+fn machines_by_host(rows: &[Row]) -> BTreeMap<String, Vec<(String, String)>> {
+    let mut hosts: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    let mut current = None;
+    for row in rows {
+        if row.host {
+            current = Some(row.subtitle().to_owned());
+            hosts.entry(row.subtitle().to_owned()).or_default();
+        } else if let Some(host) = &current {
+            hosts
+                .get_mut(host)
+                .unwrap()
+                .push((row.name().to_owned(), row.state().to_owned()));
+        }
+    }
+    for machines in hosts.values_mut() {
+        machines.sort();
+    }
+    hosts
+}
+
+fn expected(machines: &[(String, u32)]) -> Vec<(String, String)> {
+    let mut list: Vec<_> = machines
+        .iter()
+        .map(|(name, state)| (name.clone(), state_label(*state).to_owned()))
+        .collect();
+    list.sort();
+    list
+}
+
+/// The VM rows' names, in display order.
+fn vm_names(rows: &[Row]) -> Vec<String> {
+    rows.iter()
+        .filter(|r| !r.host)
+        .map(|r| r.name().to_owned())
+        .collect()
+}
+
+fn wait_for_label(app: &App, what: &str, needle: &str) -> String {
+    app.wait_for(what, WAIT, |app| {
+        app.labels()
+            .into_iter()
+            .find(|label| label.contains(needle))
+    })
+}
+
+#[test]
+fn tree_lists_exactly_what_libvirt_reports_for_every_host() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if !prerequisites(true) {
+        return;
+    }
+    let alpha = TestHost::start(
+        "ui-tree-a",
+        &[
+            ("alpha-web-1", Start::Running),
+            ("alpha-db-1", Start::Paused),
+            ("alpha-ci-1", Start::Off),
+        ],
+    );
+    let beta = TestHost::start(
+        "ui-tree-b",
+        &[("beta-web-1", Start::Running), ("beta-cache-1", Start::Off)],
+    );
+    let _memtest = QemuGuest::define("tree", "/boot/memtest86+x64.bin", true);
+    let session = Session::start("tree");
+    let app = session.launch(&[
+        "--connect",
+        &alpha.uri(),
+        "--connect",
+        &beta.uri(),
+        "--connect",
+        "qemu:///system",
+    ]);
+    app.wait_for(
+        "every host's machines, as libvirt reports them",
+        WAIT,
+        |app| {
+            let shown = machines_by_host(&app.rows());
+            let want = [
+                (alpha.uri(), expected(&alpha.machines())),
+                (beta.uri(), expected(&beta.machines())),
+                ("qemu:///system".to_owned(), expected(&qemu_machines())),
+            ];
+            let all_match = shown.len() == 3
+                && want
+                    .iter()
+                    .all(|(uri, machines)| shown.get(uri) == Some(machines));
+            all_match.then_some(())
+        },
+    );
+}
+
+#[test]
+fn pausing_from_the_ui_pauses_the_real_guest() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if !prerequisites(true) {
+        return;
+    }
+    let guest = QemuGuest::define("pause", "/boot/memtest86+x64.bin", true);
+    let session = Session::start("pause");
+    let app = session.launch(&["--connect", "qemu:///system"]);
+    app.wait_for("the guest's row", WAIT, |app| {
+        app.rows()
+            .iter()
+            .any(|r| r.name() == guest.name && r.state() == "Running")
+            .then_some(())
+    });
+    app.must(&["select", &guest.name]);
+    app.wait_for("Pause to be enabled", WAIT, |app| {
+        app.actions()
+            .iter()
+            .any(|a| a == "win.vm-pause")
+            .then_some(())
+    });
+    app.must(&["activate", "win.vm-pause"]);
+    app.wait_for("libvirt to report the guest paused", WAIT, |_| {
+        (guest.state() == PAUSED).then_some(())
+    });
+    app.wait_for("the row to say Paused", WAIT, |app| {
+        app.rows()
+            .iter()
+            .any(|r| r.name() == guest.name && r.state() == "Paused")
+            .then_some(())
+    });
+    // Resume is now the valid action, Pause is not.
+    let actions = app.actions();
+    assert!(actions.iter().any(|a| a == "win.vm-resume"), "{actions:?}");
+    assert!(!actions.iter().any(|a| a == "win.vm-pause"), "{actions:?}");
+    app.must(&["activate", "win.vm-resume"]);
+    app.wait_for("libvirt to report the guest running", WAIT, |_| {
+        (guest.state() == RUNNING).then_some(())
+    });
+}
+
+#[test]
+fn search_filters_across_hosts_and_one_list_sorts_across_hosts() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if !prerequisites(false) {
+        return;
+    }
+    let alpha = TestHost::start(
+        "ui-search-a",
+        &[
+            ("web-1", Start::Running),
+            ("web-3", Start::Off),
+            ("db-2", Start::Running),
+        ],
+    );
+    let beta = TestHost::start(
+        "ui-search-b",
+        &[
+            ("web-2", Start::Running),
+            ("db-1", Start::Paused),
+            ("cache-1", Start::Off),
+        ],
+    );
+    let session = Session::start("search");
+    let app = session.launch(&["--connect", &alpha.uri(), "--connect", &beta.uri()]);
+    let everything: Vec<String> = alpha
+        .machines()
+        .into_iter()
+        .chain(beta.machines())
+        .map(|(name, _)| name)
+        .collect();
+    app.wait_for("both hosts' machines", WAIT, |app| {
+        (vm_names(&app.rows()).len() == everything.len()).then_some(())
+    });
+
+    app.must(&["set-text", "Search machines", "web"]);
+    let mut matching: Vec<String> = everything
+        .iter()
+        .filter(|n| n.contains("web"))
+        .cloned()
+        .collect();
+    matching.sort();
+    app.wait_for("only the matching machines of both hosts", WAIT, |app| {
+        let rows = app.rows();
+        let mut shown = vm_names(&rows);
+        shown.sort();
+        (shown == matching && rows.iter().filter(|r| r.host).count() == 2).then_some(())
+    });
+    // A search by state finds machines by what the State column says.
+    app.must(&["set-text", "Search machines", "paused"]);
+    app.wait_for("the paused machine", WAIT, |app| {
+        (vm_names(&app.rows()) == ["db-1"]).then_some(())
+    });
+    app.must(&["set-text", "Search machines", ""]);
+
+    // One list of all machines of all hosts, sorted by name across hosts.
+    app.must(&["activate", "win.view-list"]);
+    let mut sorted = everything.clone();
+    sorted.sort_by(|a, b| hangar::fleet::natural_cmp(a, b));
+    app.wait_for("one list sorted across hosts", WAIT, |app| {
+        let rows = app.rows();
+        (rows.iter().all(|r| !r.host) && vm_names(&rows) == sorted).then_some(())
+    });
+    // The sorted list interleaves the hosts (the fixture makes sure of that).
+    assert_eq!(
+        sorted,
+        ["cache-1", "db-1", "db-2", "web-1", "web-2", "web-3"]
+    );
+}
+
+#[test]
+fn multi_select_acts_on_every_host_and_reports_each_result() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if !prerequisites(true) {
+        return;
+    }
+    let alpha = TestHost::start(
+        "ui-multi-a",
+        &[
+            ("off-a1", Start::Off),
+            ("off-a2", Start::Off),
+            ("run-a3", Start::Running),
+        ],
+    );
+    let beta = TestHost::start("ui-multi-b", &[("off-b1", Start::Off)]);
+    // A guest whose kernel does not exist: libvirt refuses to start it, with its own message.
+    let broken = QemuGuest::define("broken", "/nonexistent/hangar-kernel", false);
+    let session = Session::start("multi");
+    let app = session.launch(&[
+        "--connect",
+        &alpha.uri(),
+        "--connect",
+        &beta.uri(),
+        "--connect",
+        "qemu:///system",
+    ]);
+    app.wait_for("all machines", WAIT, |app| {
+        let names = vm_names(&app.rows());
+        ["off-a1", "off-a2", "off-b1", "run-a3", broken.name.as_str()]
+            .iter()
+            .all(|n| names.iter().any(|m| m == n))
+            .then_some(())
+    });
+
+    // Run on three hosts at once; the running machine in the selection is left alone.
+    app.must(&[
+        "select",
+        "off-a1",
+        "off-a2",
+        "off-b1",
+        "run-a3",
+        &broken.name,
+    ]);
+    app.wait_for("Run to be enabled", WAIT, |app| {
+        app.actions()
+            .iter()
+            .any(|a| a == "win.vm-run")
+            .then_some(())
+    });
+    app.must(&["activate", "win.vm-run"]);
+    app.wait_for("libvirt to report the three machines running", WAIT, |_| {
+        let running = [
+            alpha.state_of("off-a1"),
+            alpha.state_of("off-a2"),
+            beta.state_of("off-b1"),
+        ];
+        running.iter().all(|state| *state == RUNNING).then_some(())
+    });
+    let summary = wait_for_label(&app, "the run summary", "3 started");
+    assert!(
+        summary.contains("1 failed") && summary.contains(&broken.name),
+        "{summary}"
+    );
+    assert_eq!(broken.state(), SHUT_OFF);
+
+    // Force Off asks first (the preference is on by default), then acts on both hosts.
+    app.must(&["select", "off-a1", "off-b1"]);
+    app.wait_for("Force Off to be enabled", WAIT, |app| {
+        app.actions()
+            .iter()
+            .any(|a| a == "win.vm-force-off")
+            .then_some(())
+    });
+    app.must(&["activate", "win.vm-force-off"]);
+    wait_for_label(&app, "the confirmation", "Force 2 virtual machines off?");
+    app.must(&["click", "Force Off"]);
+    app.wait_for("libvirt to report both machines off", WAIT, |_| {
+        (alpha.state_of("off-a1") == SHUT_OFF && beta.state_of("off-b1") == SHUT_OFF).then_some(())
+    });
+    wait_for_label(&app, "the force-off summary", "2 forced off");
+    assert_eq!(
+        alpha.state_of("off-a2"),
+        RUNNING,
+        "not selected, not touched"
+    );
+}
+
+#[test]
+fn an_unreachable_host_shows_its_error_with_retry_while_others_work() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if !prerequisites(false) {
+        return;
+    }
+    let alpha = TestHost::start(
+        "ui-down-a",
+        &[("up-1", Start::Running), ("up-2", Start::Off)],
+    );
+    let session = Session::start("down");
+    let dead = "qemu+tcp://127.0.0.1:1/system";
+    let app = session.launch(&["--connect", dead, "--connect", &alpha.uri()]);
+    app.wait_for(
+        "the failed host with its error and the working host's machines",
+        WAIT,
+        |app| {
+            let rows = app.rows();
+            let failed = rows.iter().find(|r| r.host && r.name() == "127.0.0.1")?;
+            // libvirt's own words, not the URI, stand under the failed host.
+            let error_shown =
+                !failed.subtitle().is_empty() && !failed.subtitle().starts_with("qemu+tcp");
+            let working =
+                machines_by_host(&rows).get(&alpha.uri()) == Some(&expected(&alpha.machines()));
+            (error_shown && working).then_some(())
+        },
+    );
+    let controls = app.must(&["controls"]).to_string();
+    assert!(
+        controls.contains("Retry connecting to 127.0.0.1"),
+        "{controls}"
+    );
+    // Retrying tries again (and fails again, in words), while the other host stays connected.
+    app.must(&["click", "Retry connecting to 127.0.0.1"]);
+    app.wait_for("the error again after the retry", WAIT, |app| {
+        let rows = app.rows();
+        let failed = rows.iter().find(|r| r.host && r.name() == "127.0.0.1")?;
+        (!failed.subtitle().is_empty() && !failed.subtitle().starts_with("qemu+tcp")).then_some(())
+    });
+    assert_eq!(
+        machines_by_host(&app.rows()).get(&alpha.uri()),
+        Some(&expected(&alpha.machines()))
+    );
+}
+
+#[test]
+fn a_second_launch_hands_its_connections_to_the_running_window() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if !prerequisites(false) {
+        return;
+    }
+    let alpha = TestHost::start("ui-single-a", &[("first-1", Start::Running)]);
+    let beta = TestHost::start("ui-single-b", &[("second-1", Start::Off)]);
+    let session = Session::start("single");
+    let app = session.launch(&["--connect", &alpha.uri()]);
+    app.wait_for("the first host", WAIT, |app| {
+        (vm_names(&app.rows()) == ["first-1"]).then_some(())
+    });
+    let status = session.run_second_instance(&["--connect", &beta.uri()]);
+    assert!(status.success(), "{status}");
+    app.wait_for("the second host in the first window", WAIT, |app| {
+        let mut names = vm_names(&app.rows());
+        names.sort();
+        (names == ["first-1", "second-1"]).then_some(())
+    });
+}
+
+#[test]
+fn every_control_has_an_accessible_name() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if !prerequisites(false) {
+        return;
+    }
+    let alpha = TestHost::start("ui-names-a", &[("named-1", Start::Running)]);
+    let session = Session::start("names");
+    let app = session.launch(&["--connect", &alpha.uri()]);
+    app.wait_for("the machine", WAIT, |app| {
+        (vm_names(&app.rows()) == ["named-1"]).then_some(())
+    });
+    app.must(&["select", "named-1"]);
+    app.wait_for("the VM page", WAIT, |app| {
+        app.labels().iter().any(|l| l == "UUID").then_some(())
+    });
+    let controls: Vec<(String, String)> = serde_json::from_value(app.must(&["controls"])).unwrap();
+    assert!(controls.len() > 10, "{controls:?}");
+    let unnamed: Vec<_> = controls
+        .iter()
+        .filter(|(_, name)| {
+            name.trim().is_empty() || name.starts_with("Gtk") || name.starts_with("Adw")
+        })
+        .collect();
+    assert!(
+        unnamed.is_empty(),
+        "controls without an accessible name: {unnamed:?}"
+    );
+}

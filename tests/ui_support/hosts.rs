@@ -1,0 +1,93 @@
+//! Test hosts whose state the test and the app share: each is a private libvirtd (see
+//! `driver_support/daemon.rs`) serving `test:///default`, filled with machines the test defines.
+//! (A `test:///file.xml` connection would be private to each process, so the test could not
+//! check what the app did.)
+
+#![allow(dead_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use virt::connect::Connect;
+use virt::domain::Domain;
+
+#[path = "../driver_support/daemon.rs"]
+mod daemon;
+
+pub use daemon::{PrivateDaemon, tools_missing as daemon_tools_missing};
+
+/// What a machine should be doing when the test starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    Running,
+    Paused,
+    Off,
+}
+
+pub struct TestHost {
+    pub daemon: PrivateDaemon,
+    pub conn: Connect,
+}
+
+impl TestHost {
+    /// A daemon whose test driver holds exactly `machines` (the driver's own "test" domain is
+    /// removed so names are unique across hosts).
+    pub fn start(tag: &str, machines: &[(&str, Start)]) -> Self {
+        let daemon = PrivateDaemon::start(tag, None);
+        let conn = Connect::open(Some(&daemon.uri())).expect("the private daemon answers");
+        if let Ok(test) = conn.lookup_domain_by_name("test") {
+            let _ = test.destroy();
+            let _ = test.undefine();
+        }
+        for (name, start) in machines {
+            let xml = format!(
+                "<domain type='test'><name>{name}</name><memory unit='MiB'>512</memory>\
+                 <vcpu>1</vcpu><os><type>hvm</type></os></domain>"
+            );
+            let domain = conn
+                .define_domain_xml(&xml)
+                .expect("the test driver defines it");
+            match start {
+                Start::Running => domain.create().unwrap(),
+                Start::Paused => {
+                    domain.create().unwrap();
+                    domain.suspend().unwrap();
+                }
+                Start::Off => {}
+            }
+        }
+        Self { daemon, conn }
+    }
+
+    pub fn uri(&self) -> String {
+        self.daemon.uri()
+    }
+
+    /// Every machine's name and libvirt state, as libvirt reports it now.
+    pub fn machines(&self) -> Vec<(String, u32)> {
+        let mut list: Vec<(String, u32)> = self
+            .conn
+            .list_all_domains(0)
+            .unwrap()
+            .iter()
+            .map(|domain| (domain.name().unwrap(), state(domain)))
+            .collect();
+        list.sort();
+        list
+    }
+
+    /// One machine's libvirt state.
+    pub fn state_of(&self, name: &str) -> u32 {
+        self.conn
+            .lookup_domain_by_name(name)
+            .map(|domain| state(&domain))
+            .unwrap_or(0)
+    }
+}
+
+fn state(domain: &Domain) -> u32 {
+    domain.state().map(|(state, _)| state.to_raw()).unwrap_or(0)
+}
+
+/// libvirt's `virDomainState` numbers used by the tests.
+pub const RUNNING: u32 = 1;
+pub const PAUSED: u32 = 3;
+pub const SHUT_OFF: u32 = 5;
