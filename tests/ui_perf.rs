@@ -150,4 +150,14 @@ fn fleet_overview_sums_the_hosts_and_ranks_the_busiest_machine() {
         (labels.iter().any(|l| l == "fleet-busy") && !labels.iter().any(|l| l == "fleet-off"))
             .then_some(())
     });
+    // Selecting a machine leaves the overview; the Fleet Overview action selects nothing again.
+    app.must(&["select", "fleet-busy"]);
+    let pausable = |app: &App| app.actions().iter().any(|a| a == "win.vm-pause");
+    app.wait_for("the machine's actions", WAIT, |app| {
+        pausable(app).then_some(())
+    });
+    app.must(&["activate", "win.fleet-overview"]);
+    app.wait_for("nothing selected", WAIT, |app| {
+        (!pausable(app)).then_some(())
+    });
 }

@@ -119,6 +119,14 @@ impl Layout {
             .build();
         crate::ui::a11y::set_label(&add, &gettext("Add Connection"));
         header.pack_start(&add);
+        // Back to the fleet overview: the only way to select nothing once something is.
+        let overview = gtk::Button::builder()
+            .icon_name("view-grid-symbolic")
+            .action_name("win.fleet-overview")
+            .tooltip_text(gettext("Fleet Overview"))
+            .build();
+        crate::ui::a11y::set_label(&overview, &gettext("Fleet Overview"));
+        header.pack_start(&overview);
         let menu = gtk::MenuButton::builder()
             .icon_name("open-menu-symbolic")
             .tooltip_text(gettext("Main Menu"))
@@ -277,7 +285,7 @@ impl Layout {
         toasts.set_child(Some(&body));
         window.set_content(Some(&toasts));
 
-        let actions = install_actions(window, settings, sender, &search_bar);
+        let actions = install_actions(window, settings, sender, &search_bar, &fleet.selection);
         // Delete only while the list has the focus, so it never deletes while typing a search.
         let delete = gtk::ShortcutController::new();
         delete.add_shortcut(gtk::Shortcut::new(
@@ -442,8 +450,18 @@ fn install_actions(
     settings: &gio::Settings,
     sender: &ComponentSender<Window>,
     search_bar: &gtk::SearchBar,
+    selection: &gtk::MultiSelection,
 ) -> gio::SimpleActionGroup {
     let group = gio::SimpleActionGroup::new();
+    // Selecting nothing shows the fleet overview (the selection-changed handler does the rest).
+    let overview = gio::SimpleAction::new("fleet-overview", None);
+    {
+        let selection = selection.clone();
+        overview.connect_activate(move |_, _| {
+            selection.unselect_all();
+        });
+    }
+    group.add_action(&overview);
     let add = gio::SimpleAction::new("add-connection", None);
     {
         let sender = sender.clone();
@@ -509,6 +527,7 @@ fn install_actions(
     let accels: &[(&str, &[&str])] = &[
         ("win.add-connection", &["<Control>n"]),
         ("win.search", &["<Control>f"]),
+        ("win.fleet-overview", &["<Alt>Home"]),
         ("win.view-list", &["<Control>l"]),
         ("win.vm-run", &["<Control>r"]),
         ("win.vm-pause", &["<Control>p"]),
