@@ -12,6 +12,7 @@ pub mod fleet;
 pub mod fleetgen;
 pub mod i18n;
 pub mod model;
+pub mod perf;
 pub mod saved_connections;
 pub mod secrets;
 pub mod stats;

@@ -6,13 +6,20 @@
 mod a11y;
 mod about;
 mod add_connection;
+mod busiest;
+mod chart;
+#[cfg(test)]
+mod chart_tests;
 mod credential_provider;
 mod credentials;
 mod details;
 #[cfg(test)]
 mod dialog_tests;
 mod fleet;
+mod fleet_overview;
 mod host_page;
+mod labels;
+mod performance;
 mod preferences;
 mod rows;
 mod saved_connections;

@@ -15,77 +15,12 @@ Needs: Xvfb, dbus-daemon, xdotool, virt-manager, a release build of Hangar
 """
 
 import argparse
-import os
 import pathlib
-import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_ticks(pid: int) -> int:
-    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime
-
-
-def rss_mib(pid: int) -> float:
-    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def make_fleet(vms: int) -> pathlib.Path:
-    out = pathlib.Path(tempfile.gettempdir()) / f"hangar-bench-fleet-{vms}.xml"
-    if not out.exists():
-        subprocess.run(["cargo", "run", "--quiet", "--release", "--example", "make_fleet", "--",
-                        "--vms", str(vms), "--out", str(out)], cwd=ROOT, check=True)
-    return out
-
-
-class Session:
-    """A private X display and session bus with throwaway settings."""
-
-    def __init__(self, renderer: str):
-        self.dir = tempfile.mkdtemp(prefix="hangar-bench-")
-        n = 70
-        while os.path.exists(f"/tmp/.X11-unix/X{n}"):
-            n += 1
-        self.xvfb = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.env = dict(os.environ, DISPLAY=f":{n}", GSETTINGS_BACKEND="keyfile",
-                        XDG_CONFIG_HOME=f"{self.dir}/config", XDG_DATA_HOME=f"{self.dir}/data",
-                        XDG_CACHE_HOME=f"{self.dir}/cache", GSK_RENDERER=renderer,
-                        # Accessibility off in both toolkits: measure the apps, not the AT-SPI bridge.
-                        NO_AT_BRIDGE="1", GTK_A11Y="none")
-        deadline = time.time() + 10
-        while not os.path.exists(f"/tmp/.X11-unix/X{n}"):
-            if time.time() > deadline:
-                raise RuntimeError("Xvfb did not start")
-            time.sleep(0.05)
-        out = subprocess.run(["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
-                             env=self.env, capture_output=True, text=True, check=True).stdout.split()
-        self.env["DBUS_SESSION_BUS_ADDRESS"], self.bus_pid = out[0], int(out[1])
-
-    def gsettings(self, schema: str, key: str, value: str):
-        subprocess.run(["gsettings", "set", schema, key, value], env=self.env, check=True)
-
-    def close(self):
-        os.kill(self.bus_pid, signal.SIGTERM)
-        self.xvfb.terminate()
-        self.xvfb.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def visible_window(env: dict, pid: int) -> bool:
-    out = subprocess.run(["xdotool", "search", "--onlyvisible", "--pid", str(pid)],
-                         env=env, capture_output=True, text=True)
-    return out.returncode == 0 and out.stdout.strip() != ""
+from benchlib import ROOT, CLK_TCK, Session, cpu_ticks, make_fleet, rss_mib, stop, visible_window
 
 
 def run_app(app: str, uri: str, args):
@@ -127,11 +62,7 @@ def run_app(app: str, uri: str, args):
             "cpu_percent": 100.0 * (c1 - c0) / CLK_TCK / (t1 - t0),
             "rss_mib": rss_mib(proc.pid),
         }
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         return result
     finally:
         session.close()

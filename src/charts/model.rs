@@ -134,6 +134,8 @@ pub enum ChartState {
     NoData,
     /// The hypervisor does not report these values.
     NotAvailable,
+    /// Hangar was told not to collect these values (Preferences); history is not shown.
+    NotCollected,
 }
 
 /// One legend entry: a line's colour slot, its name and current value.
@@ -224,6 +226,22 @@ impl ChartModel {
         }
     }
 
+    /// Shows "Not collected" instead of the lines: the user turned this statistics group off,
+    /// so whatever history remains would only be a stale picture.
+    pub fn mark_not_collected(&mut self) {
+        self.state = ChartState::NotCollected;
+        self.value_axis = ValueAxis::for_data(self.unit, None);
+    }
+
+    /// Whether there is no value scale to show (nothing measured by this hypervisor, or
+    /// nothing collected).
+    pub fn hides_values(&self) -> bool {
+        matches!(
+            self.state,
+            ChartState::NotAvailable | ChartState::NotCollected
+        )
+    }
+
     /// The window's length in seconds (the x range is 0 to this).
     pub fn length_secs(&self) -> f64 {
         self.window.length.as_secs_f64()
@@ -248,6 +266,7 @@ impl ChartModel {
             ChartState::Data => None,
             ChartState::NoData => Some(gettext("No data")),
             ChartState::NotAvailable => Some(gettext("Not available from this hypervisor")),
+            ChartState::NotCollected => Some(gettext("Not collected (see Preferences)")),
         }
     }
 

@@ -162,7 +162,7 @@ fn draw_chart(
         .color(&text_color);
     let axis = &model.value_axis;
     // Without values from this hypervisor, a value scale would only suggest there could be.
-    let labels: Vec<(f64, String)> = if model.state == ChartState::NotAvailable {
+    let labels: Vec<(f64, String)> = if model.hides_values() {
         Vec::new()
     } else {
         axis.ticks().map(|tick| (tick, axis.label(tick))).collect()
@@ -288,24 +288,44 @@ fn draw_grid(
             font.pos(Pos::new(HPos::Right, VPos::Center)),
         ))?;
     }
+    // Labels from "now" backwards; one that would touch an already drawn label is left out
+    // (a narrow chart keeps every grid line but not every label).
+    let mut taken: Vec<(i32, i32)> = Vec::new();
+    let gap = (font_size_of(style) * 0.5).round() as i32;
     for before_end in time_ticks {
         let x_secs = length - before_end as f64;
         let (x, y) = chart.backend_coord(&(x_secs, 0.0));
+        let label = model.time_axis.label(before_end);
+        let width = root
+            .estimate_text_size(&label, font)
+            .map_or(0, |(width, _)| i32::try_from(width).unwrap_or(0));
         // The end labels sit inside the plot's width so they are not cut off.
-        let anchor = if before_end == 0 {
-            HPos::Right
+        let (anchor, left) = if before_end == 0 {
+            (HPos::Right, x - width)
         } else if x_secs <= 0.0 {
-            HPos::Left
+            (HPos::Left, x)
         } else {
-            HPos::Center
+            (HPos::Center, x - width / 2)
         };
+        let span = (left - gap, left + width + gap);
+        if taken
+            .iter()
+            .any(|(from, to)| span.0 < *to && *from < span.1)
+        {
+            continue;
+        }
+        taken.push(span);
         root.draw(&Text::new(
-            model.time_axis.label(before_end),
+            label,
             (x, y + 5),
             font.pos(Pos::new(anchor, VPos::Top)),
         ))?;
     }
     Ok(())
+}
+
+fn font_size_of(style: &ChartStyle) -> f64 {
+    style.font_size.max(1.0)
 }
 
 /// Colour swatches, names and current values above the plot's top-left corner.

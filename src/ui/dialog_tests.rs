@@ -104,6 +104,9 @@ fn dialogs_work_through_their_widgets() {
     credential_prompt_returns_the_answers_in_order();
     preferences_follow_gsettings_both_ways();
     grab_combinations_are_checked();
+    // The chart widgets need the same single GTK thread.
+    super::chart_tests::charts_follow_the_store_only_while_visible();
+    super::chart_tests::busiest_machines_rank_and_select();
 }
 
 type Outputs = Rc<RefCell<Vec<AddConnectionOutput>>>;

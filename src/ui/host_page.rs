@@ -12,6 +12,9 @@ use hangar::units::{format_bytes, format_kib};
 /// The widgets of the host page; `show` fills them for one host.
 pub struct HostPage {
     pub root: gtk::ScrolledWindow,
+    /// The page's column and its header (the performance section goes right after it).
+    content: gtk::Box,
+    header: gtk::Box,
     title: gtk::Label,
     subtitle: gtk::Label,
     host: adw::PreferencesGroup,
@@ -20,6 +23,10 @@ pub struct HostPage {
     pools: adw::PreferencesGroup,
     /// Rows added by the last `show`, removed by the next.
     rows: Vec<(adw::PreferencesGroup, gtk::Widget)>,
+    /// What those rows show, and what the current `show` collects: `show` runs on every
+    /// statistics tick, and rebuilding unchanged rows relayouts the whole window.
+    shown: Vec<(adw::PreferencesGroup, String, String)>,
+    collected: Vec<(adw::PreferencesGroup, String, String)>,
     connect: gtk::Button,
     disconnect: gtk::Button,
     edit: gtk::Button,
@@ -88,6 +95,8 @@ impl HostPage {
             .build();
         Self {
             root,
+            content,
+            header,
             title,
             subtitle,
             host,
@@ -95,6 +104,8 @@ impl HostPage {
             networks,
             pools,
             rows: Vec::new(),
+            shown: Vec::new(),
+            collected: Vec::new(),
             connect,
             disconnect,
             edit,
@@ -102,21 +113,41 @@ impl HostPage {
         }
     }
 
-    fn add_row(&mut self, group: &adw::PreferencesGroup, title: &str, value: &str) {
-        let row = crate::ui::rows::value_row(title, value);
-        group.add(&row);
-        self.rows.push((group.clone(), row.upcast()));
+    /// Puts the host's charts (and whatever goes with them) right under the header.
+    pub fn add_performance(&self, section: &impl IsA<gtk::Widget>) {
+        self.content.insert_child_after(section, Some(&self.header));
     }
 
-    fn clear(&mut self) {
+    fn add_row(&mut self, group: &adw::PreferencesGroup, title: &str, value: &str) {
+        self.collected
+            .push((group.clone(), title.to_owned(), value.to_owned()));
+    }
+
+    /// Replaces the rows with the collected ones, unless they show the same.
+    fn apply_rows(&mut self) {
+        let collected = std::mem::take(&mut self.collected);
+        if collected == self.shown {
+            return;
+        }
         for (group, row) in self.rows.drain(..) {
             group.remove(&row);
         }
+        for (group, title, value) in &collected {
+            let row = crate::ui::rows::value_row(title, value);
+            group.add(&row);
+            self.rows.push((group.clone(), row.upcast()));
+        }
+        self.shown = collected;
     }
 
     /// Shows `host`, with what its inventory says when the connection has one.
     pub fn show(&mut self, host: &HostSummary, inventory: Option<&Inventory>) {
-        self.clear();
+        self.collect(host, inventory);
+        self.apply_rows();
+    }
+
+    fn collect(&mut self, host: &HostSummary, inventory: Option<&Inventory>) {
+        self.collected.clear();
         // The buttons act on this host through the window's `win.host-*` actions.
         let target = host.id.0.to_variant();
         for (button, action) in [

@@ -7,6 +7,7 @@ use adw::prelude::*;
 use hangar::fleet::{self, VmSummary};
 
 use super::details::{Details, DetailsTarget};
+use super::labels::{set_icon, set_text};
 
 /// The widgets of the VM page.
 pub struct VmPage {
@@ -64,17 +65,24 @@ impl VmPage {
         }
     }
 
+    /// Adds a tab after the existing ones, named `name` in the view stack.
+    pub fn add_tab(&self, child: &impl IsA<gtk::Widget>, name: &str, title: &str, icon: &str) {
+        self.stack
+            .add_titled(child, Some(name), title)
+            .set_icon_name(Some(icon));
+    }
+
     /// Shows one machine: its fleet row in the header and, when its connection is known, the
     /// detail tabs.
     pub fn show(&mut self, vm: &VmSummary, target: Option<DetailsTarget>) {
-        self.icon.set_icon_name(Some(fleet::state_icon(vm.state)));
-        self.title.set_label(&vm.name);
+        // Runs on every statistics tick: unchanged texts are not set again (relayouts).
+        set_icon(&self.icon, fleet::state_icon(vm.state));
+        set_text(&self.title, &vm.name);
         let state = vm
             .busy
             .clone()
             .unwrap_or_else(|| fleet::state_label(vm.state));
-        self.subtitle
-            .set_label(&format!("{state} · {}", vm.host_label));
+        set_text(&self.subtitle, &format!("{state} · {}", vm.host_label));
         if let Some(target) = target {
             self.details.show(target);
         }

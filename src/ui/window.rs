@@ -2,6 +2,7 @@
 //! selected item's page, and the everyday actions. Driver updates stream in over one channel;
 //! nothing here calls libvirt — commands go through the driver's async handles.
 
+mod charts;
 mod connections;
 mod context_menu;
 mod layout;
@@ -22,6 +23,7 @@ use relm4::prelude::*;
 use hangar::actions::VmAction;
 use hangar::cli::{Options, ShowPage};
 use hangar::driver::{ConnectionUpdate, Driver, OpenOptions};
+use hangar::i18n::gettext;
 use hangar::model::{ConnectionId, DomainUuid};
 use hangar::stats::{Retention, StatsGroups, StatsStore};
 
@@ -72,6 +74,10 @@ pub enum WindowInput {
     Tick,
     /// Statistics settings changed.
     PollingChanged,
+    /// Redraw the visible charts (a deferred redraw after statistics ticks, or a new ranking).
+    RedrawCharts,
+    /// Select this machine in the fleet (from a busiest-machines list).
+    SelectMachine(ConnectionId, DomainUuid),
 }
 
 /// Results of async work started by the window.
@@ -96,6 +102,8 @@ pub struct Window {
     layout: Layout,
     host_page: HostPage,
     vm_page: VmPage,
+    /// The pages' charts: VM Performance tab, host page, fleet overview.
+    charts: charts::PageCharts,
     /// What the page area shows.
     shown: Shown,
     /// A `--show-*` request waiting for its machine or host to appear.
@@ -171,6 +179,19 @@ impl Component for Window {
         let host_page = HostPage::new();
         let vm_page = VmPage::new();
         layout.add_pages(&host_page, &vm_page);
+        let charts = charts::PageCharts::new(
+            &stats,
+            &sender,
+            Duration::from_secs(u64::from(settings.uint("polling-interval").max(1))),
+        );
+        vm_page.add_tab(
+            &charts.vm_tab,
+            "performance",
+            &gettext("Performance"),
+            "power-profile-performance-symbolic",
+        );
+        host_page.add_performance(&charts.host_section);
+        layout.add_overview(&charts.overview.root);
 
         let mut model = Window {
             updates: updates::spawn_update_loop(&sender),
@@ -181,6 +202,7 @@ impl Component for Window {
             layout,
             host_page,
             vm_page,
+            charts,
             shown: Shown::Nothing,
             pending_show: None,
             batches: HashMap::new(),
@@ -199,6 +221,9 @@ impl Component for Window {
                 .collect::<Vec<_>>(),
         );
         model.layout.update_empty_state(&model.fleet);
+        let groups = model.stats_groups();
+        let interval = model.open_options().poll_interval;
+        model.charts_settings_changed(groups, interval);
         spawn_prompt_loop(&root, prompts);
         spawn_tick(&sender);
         watch_polling_settings(&model.settings, &sender);
@@ -244,6 +269,8 @@ impl Component for Window {
             WindowInput::ContextMenu(position, x, y) => self.show_context_menu(position, x, y),
             WindowInput::Tick => self.tick(),
             WindowInput::PollingChanged => self.apply_polling_settings(),
+            WindowInput::RedrawCharts => self.redraw_charts(),
+            WindowInput::SelectMachine(connection, uuid) => self.select_machine(connection, uuid),
         }
         self.layout.update_actions(&self.fleet.selected_items());
     }
@@ -313,6 +340,7 @@ impl Window {
         {
             self.stats.borrow_mut().set_retention(retention);
         }
+        self.charts_settings_changed(options.stats_groups, options.poll_interval);
     }
 
     /// Once a second: redraw ages of stale rows.
@@ -320,6 +348,7 @@ impl Window {
         if self.hosts.values().any(|entry| entry.stale_since.is_some()) {
             self.fleet.refresh(true);
         }
+        self.charts_tick();
     }
 }
 

@@ -12,6 +12,8 @@ Commands:
   click NAME                 clicks the push button with that accessible name
   set-text NAME TEXT         sets the text of the entry with that accessible name
   labels                     every label text outside the fleet table (pages, toasts, dialogs)
+  label-names                every label's accessible name outside the fleet table (what a
+                             screen reader announces, e.g. a chart's "CPU 97 % …")
   controls                   every showing button, toggle, check box and entry: [[role, name], …]
 """
 
@@ -196,6 +198,9 @@ def main():
     elif command == "labels":
         # Rows change all the time; reading them while they do is what `rows` is for.
         out = label_texts(app, skip=is_fleet_table)
+    elif command == "label-names":
+        out = [node.get_name() for node in walk(app, skip=is_fleet_table)
+               if node.get_role_name() == "label"]
     elif command == "controls":
         out = controls(app)
     else:

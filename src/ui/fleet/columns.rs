@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use gtk::prelude::*;
 
-use hangar::charts::{Rgba, SparklineStyle, render_sparkline};
+use hangar::charts::{SparklineStyle, render_sparkline};
 use hangar::fleet::{self, Column, HostStatus, HostSummary, VmSummary};
 use hangar::i18n::{gettext, gettext_f, pgettext};
 use hangar::model::ConnectionId;
@@ -16,6 +16,7 @@ use hangar::units::{format_kib, format_percent, format_rate};
 
 use super::cells::{self, BoundCells, ColumnKey};
 use super::item::{FleetItem, ItemData};
+use crate::ui::labels::{set_icon, set_text, set_tooltip};
 
 /// A column's settings key (as stored in `visible-columns`), title and sort column.
 pub struct ColumnSpec {
@@ -52,6 +53,7 @@ pub fn specs() -> Vec<ColumnSpec> {
             pgettext("column", "Host CPU"),
             Column::HostCpu,
             false,
+            // Room for the sparkline and "100 %".
             130,
         ),
         spec(
@@ -90,9 +92,6 @@ pub type SeriesSource = Rc<dyn Fn(&ItemData, ColumnKey) -> Vec<Series>>;
 /// Sparkline size in a table cell.
 const SPARK_WIDTH: i32 = 56;
 const SPARK_HEIGHT: i32 = 22;
-
-/// Line colours: GNOME blue for the first series (CPU, read, receive), orange for the second.
-const SPARK_COLOURS: [Rgba; 2] = [Rgba::rgb8(0x35, 0x84, 0xe4), Rgba::rgb8(0xe6, 0x61, 0x00)];
 
 /// The row item behind a list item: the tree row's item, or the item itself in a flat list.
 pub fn fleet_item(list_item: &gtk::ListItem) -> Option<FleetItem> {
@@ -215,23 +214,15 @@ fn not_available_tooltip() -> String {
     gettext("Not available from this hypervisor")
 }
 
-/// Changes a tooltip only when it differs: setting one makes GTK ask the X server for the
-/// pointer (a round trip), which for every cell on every tick cost more than all else here.
-fn set_tooltip(widget: &impl IsA<gtk::Widget>, text: Option<&str>) {
-    if widget.tooltip_text().as_deref() != text {
-        widget.set_tooltip_text(text);
-    }
-}
-
 /// Sets a value label, or a dash with an explanation when the value is not available.
 fn set_value(label: &gtk::Label, value: Option<String>) {
     match value {
         Some(text) => {
-            label.set_label(&text);
+            set_text(label, &text);
             set_tooltip(label, None);
         }
         None => {
-            label.set_label(NOT_AVAILABLE);
+            set_text(label, NOT_AVAILABLE);
             set_tooltip(label, Some(&not_available_tooltip()));
         }
     }
@@ -319,15 +310,15 @@ pub fn name_factory(
 }
 
 fn draw_host_name(cell: &NameCell, host: &HostSummary) {
-    cell.icon.set_icon_name(Some("network-server-symbolic"));
-    cell.title.set_label(&host.label);
+    set_icon(&cell.icon, "network-server-symbolic");
+    set_text(&cell.title, &host.label);
     cell.title.add_css_class("heading");
     let status = match (&host.status, host.stale_since) {
         (HostStatus::Connected, Some(since)) => age_text(since),
         (HostStatus::Connected, None) => host.uri.clone(),
         _ => fleet::host_status_text(host),
     };
-    cell.subtitle.set_label(&status);
+    set_text(&cell.subtitle, &status);
     set_tooltip(&cell.subtitle, Some(&host.uri));
     let failed = matches!(
         host.status,
@@ -355,11 +346,11 @@ fn draw_host_name(cell: &NameCell, host: &HostSummary) {
 }
 
 fn draw_vm_name(cell: &NameCell, vm: &VmSummary) {
-    cell.icon.set_icon_name(Some(fleet::state_icon(vm.state)));
+    set_icon(&cell.icon, fleet::state_icon(vm.state));
     set_tooltip(&cell.icon, Some(&fleet::state_label(vm.state)));
-    cell.title.set_label(&vm.name);
+    set_text(&cell.title, &vm.name);
     cell.title.remove_css_class("heading");
-    cell.subtitle.set_label(&vm.title);
+    set_text(&cell.subtitle, &vm.title);
     cell.subtitle.set_visible(!vm.title.is_empty());
     cell.subtitle.remove_css_class("error");
     set_tooltip(&cell.subtitle, None);
@@ -413,15 +404,23 @@ fn label_factory(
                     .valign(gtk::Align::Center)
                     .build();
                 let shown = shown.clone();
-                area.set_draw_func(move |_, cr, width, height| {
+                area.set_draw_func(move |area, cr, width, height| {
                     let Some(item) = shown.borrow().clone() else {
                         return;
                     };
                     let size = (width.max(0) as u32, height.max(0) as u32);
                     let series = source(&item.data(), column);
-                    for (series, colour) in series.iter().zip(SPARK_COLOURS) {
+                    // The charts' colours: the theme's accent first (CPU, read, receive).
+                    let colours = crate::ui::chart::line_colours(area.upcast_ref());
+                    for (index, (series, colour)) in series.iter().zip(colours).enumerate() {
+                        let mut style = SparklineStyle::new(colour);
+                        // A pair's second line is drawn without fill: two fills over each
+                        // other would blend into a third colour.
+                        if index > 0 {
+                            style.fill_alpha = 0.0;
+                        }
                         // A failed sparkline leaves its cell blank; the value is still shown.
-                        let _ = render_sparkline(cr, size, series, &SparklineStyle::new(colour));
+                        let _ = render_sparkline(cr, size, series, &style);
                     }
                 });
                 root.append(&area);
@@ -443,7 +442,7 @@ fn label_factory(
             let value = text(&data);
             match &value {
                 None => {
-                    cell.label.set_label("");
+                    set_text(&cell.label, "");
                     set_tooltip(&cell.label, None);
                 }
                 Some(value) => set_value(&cell.label, value.clone()),

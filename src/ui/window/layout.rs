@@ -24,7 +24,7 @@ pub struct Layout {
     /// The fleet list or "no results".
     fleet_stack: gtk::Stack,
     pub leaflet: adw::Leaflet,
-    /// "nothing", "host", "vm" or "many".
+    /// "overview" (nothing selected), "host", "vm" or "many".
     pub pages: gtk::Stack,
     many: adw::StatusPage,
     pub title: adw::WindowTitle,
@@ -119,6 +119,14 @@ impl Layout {
             .build();
         crate::ui::a11y::set_label(&add, &gettext("Add Connection"));
         header.pack_start(&add);
+        // Back to the fleet overview: the only way to select nothing once something is.
+        let overview = gtk::Button::builder()
+            .icon_name("view-grid-symbolic")
+            .action_name("win.fleet-overview")
+            .tooltip_text(gettext("Fleet Overview"))
+            .build();
+        crate::ui::a11y::set_label(&overview, &gettext("Fleet Overview"));
+        header.pack_start(&overview);
         let menu = gtk::MenuButton::builder()
             .icon_name("open-menu-symbolic")
             .tooltip_text(gettext("Main Menu"))
@@ -211,14 +219,6 @@ impl Layout {
 
         // The page pane, with a back button when the leaflet is folded.
         let pages = gtk::Stack::builder().vexpand(true).build();
-        let nothing = adw::StatusPage::builder()
-            .icon_name("computer-symbolic")
-            .title(gettext("No Selection"))
-            .description(gettext(
-                "Select a host or a virtual machine to see its details",
-            ))
-            .build();
-        pages.add_named(&nothing, Some("nothing"));
         let many = adw::StatusPage::builder()
             .icon_name("edit-select-all-symbolic")
             .build();
@@ -285,7 +285,7 @@ impl Layout {
         toasts.set_child(Some(&body));
         window.set_content(Some(&toasts));
 
-        let actions = install_actions(window, settings, sender, &search_bar);
+        let actions = install_actions(window, settings, sender, &search_bar, &fleet.selection);
         // Delete only while the list has the focus, so it never deletes while typing a search.
         let delete = gtk::ShortcutController::new();
         delete.add_shortcut(gtk::Shortcut::new(
@@ -322,6 +322,12 @@ impl Layout {
     pub fn add_pages(&self, host: &HostPage, vm: &VmPage) {
         self.pages.add_named(&host.root, Some("host"));
         self.pages.add_named(&vm.root, Some("vm"));
+    }
+
+    /// The fleet overview, shown while nothing is selected (and first).
+    pub fn add_overview(&self, overview: &impl IsA<gtk::Widget>) {
+        self.pages.add_named(overview, Some("overview"));
+        self.pages.set_visible_child_name("overview");
     }
 
     /// Shows the "No Connections" page, the fleet, or "No Results Found".
@@ -444,8 +450,18 @@ fn install_actions(
     settings: &gio::Settings,
     sender: &ComponentSender<Window>,
     search_bar: &gtk::SearchBar,
+    selection: &gtk::MultiSelection,
 ) -> gio::SimpleActionGroup {
     let group = gio::SimpleActionGroup::new();
+    // Selecting nothing shows the fleet overview (the selection-changed handler does the rest).
+    let overview = gio::SimpleAction::new("fleet-overview", None);
+    {
+        let selection = selection.clone();
+        overview.connect_activate(move |_, _| {
+            selection.unselect_all();
+        });
+    }
+    group.add_action(&overview);
     let add = gio::SimpleAction::new("add-connection", None);
     {
         let sender = sender.clone();
@@ -511,6 +527,7 @@ fn install_actions(
     let accels: &[(&str, &[&str])] = &[
         ("win.add-connection", &["<Control>n"]),
         ("win.search", &["<Control>f"]),
+        ("win.fleet-overview", &["<Alt>Home"]),
         ("win.view-list", &["<Control>l"]),
         ("win.vm-run", &["<Control>r"]),
         ("win.vm-pause", &["<Control>p"]),

@@ -91,6 +91,9 @@ impl Window {
         self.fleet.refresh(false);
         self.layout.update_empty_state(&self.fleet);
         self.refresh_shown_page();
+        if ticked {
+            self.charts_ticked();
+        }
     }
 
     fn set_state(&mut self, id: ConnectionId, state: ConnectionState) {
@@ -100,8 +103,9 @@ impl Window {
         let connected = state.is_connected();
         entry.state = state;
         if !connected {
-            // A host that is not connected has no live figures.
-            entry.stale_since.get_or_insert_with(Instant::now);
+            // A host that is not connected has no live figures: its charts grey their tails.
+            let since = *entry.stale_since.get_or_insert_with(Instant::now);
+            self.stats.borrow_mut().mark_stale(id, since);
         }
         self.refresh_host_row(id);
     }
@@ -238,8 +242,9 @@ impl Window {
             },
             _ => Shown::Many,
         };
+        self.charts_follow_selection();
         match self.shown {
-            Shown::Nothing => self.layout.show_page("nothing", false),
+            Shown::Nothing => self.layout.show_page("overview", false),
             Shown::Many => {
                 let vms: Vec<_> = selected
                     .iter()
@@ -260,6 +265,7 @@ impl Window {
                 self.layout.show_page(name, true);
             }
         }
+        self.redraw_charts();
     }
 
     /// Refills the visible page from the latest data.

@@ -1,0 +1,116 @@
+"""Shared helpers of the window benchmarks: a private Xvfb + D-Bus session with throwaway
+settings, the fleet generator, and CPU / RSS readings from /proc.
+
+Used by fleet_window.py (Hangar and virt-manager side by side) and perf_tab.py (charts)."""
+
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+HANGAR_SCHEMA_PATH = "io/github/hangar_vm/Hangar"
+
+
+def cpu_ticks(pid: int) -> int:
+    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def rss_mib(pid: int) -> float:
+    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cpu_percent(pid: int, seconds: float) -> float:
+    """The process's utime + stime over the next `seconds`, in % of one core."""
+    t0, c0 = time.monotonic(), cpu_ticks(pid)
+    time.sleep(seconds)
+    t1, c1 = time.monotonic(), cpu_ticks(pid)
+    return 100.0 * (c1 - c0) / CLK_TCK / (t1 - t0)
+
+
+def make_fleet(vms: int) -> pathlib.Path:
+    """A test-driver node XML with `vms` generated domains (made once, then reused)."""
+    out = pathlib.Path(tempfile.gettempdir()) / f"hangar-bench-fleet-{vms}.xml"
+    if not out.exists():
+        subprocess.run(["cargo", "run", "--quiet", "--release", "--example", "make_fleet", "--",
+                        "--vms", str(vms), "--out", str(out)], cwd=ROOT, check=True)
+    return out
+
+
+class Session:
+    """A private X display and session bus with throwaway settings (GSettings keyfile backend)."""
+
+    def __init__(self, renderer: str, first_display: int = 70, size: str = "1600x1000"):
+        self.dir = tempfile.mkdtemp(prefix="hangar-bench-")
+        n = first_display
+        while os.path.exists(f"/tmp/.X11-unix/X{n}"):
+            n += 1
+        self.display = n
+        self.xvfb = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", f"{size}x24", "-nolisten", "tcp"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.env = dict(os.environ, DISPLAY=f":{n}", GSETTINGS_BACKEND="keyfile",
+                        XDG_CONFIG_HOME=f"{self.dir}/config", XDG_DATA_HOME=f"{self.dir}/data",
+                        XDG_CACHE_HOME=f"{self.dir}/cache", GSK_RENDERER=renderer,
+                        # Accessibility off in both toolkits: measure the apps, not the AT-SPI bridge.
+                        NO_AT_BRIDGE="1", GTK_A11Y="none")
+        deadline = time.time() + 10
+        while not os.path.exists(f"/tmp/.X11-unix/X{n}"):
+            if time.time() > deadline:
+                raise RuntimeError("Xvfb did not start")
+            time.sleep(0.05)
+        out = subprocess.run(["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
+                             env=self.env, capture_output=True, text=True, check=True).stdout.split()
+        self.env["DBUS_SESSION_BUS_ADDRESS"], self.bus_pid = out[0], int(out[1])
+
+    def gsettings(self, schema: str, key: str, value: str):
+        subprocess.run(["gsettings", "set", schema, key, value], env=self.env, check=True)
+
+    def hangar_settings(self, values: dict):
+        """Writes Hangar's keys (GVariant text) straight into the keyfile backend: an uninstalled
+        build's schema is not known to the gsettings tool."""
+        keyfile = pathlib.Path(self.env["XDG_CONFIG_HOME"]) / "glib-2.0" / "settings" / "keyfile"
+        keyfile.parent.mkdir(parents=True, exist_ok=True)
+        lines = [f"[{HANGAR_SCHEMA_PATH}]"] + [f"{key}={value}" for key, value in values.items()]
+        keyfile.write_text("\n".join(lines) + "\n")
+
+    def screenshot(self, path: str):
+        subprocess.run(["import", "-window", "root", path], env=self.env, check=False)
+
+    def close(self):
+        os.kill(self.bus_pid, signal.SIGTERM)
+        self.xvfb.terminate()
+        self.xvfb.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def visible_window(env: dict, pid: int) -> bool:
+    out = subprocess.run(["xdotool", "search", "--onlyvisible", "--pid", str(pid)],
+                         env=env, capture_output=True, text=True)
+    return out.returncode == 0 and out.stdout.strip() != ""
+
+
+def wait_for_listed(events: pathlib.Path, proc: subprocess.Popen, timeout: float = 120) -> float:
+    """Seconds until Hangar reports (through $HANGAR_BENCH_EVENTS) that every connection's
+    machines are in the tree."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout and proc.poll() is None:
+        if events.exists() and "listed" in events.read_text():
+            return time.monotonic() - start
+        time.sleep(0.01)
+    raise RuntimeError("Hangar did not list its machines in time")
+
+
+def stop(proc: subprocess.Popen):
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
