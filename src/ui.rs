@@ -6,6 +6,7 @@
 mod a11y;
 mod about;
 mod add_connection;
+mod console;
 mod credential_provider;
 mod credentials;
 #[cfg(test)]

@@ -9,6 +9,8 @@ use hangar::fleet::{self, VmSummary};
 use hangar::i18n::{gettext, pgettext};
 use hangar::units::format_kib;
 
+use crate::ui::console::ConsoleTab;
+
 /// The widgets of the VM page.
 pub struct VmPage {
     pub root: gtk::Box,
@@ -18,6 +20,8 @@ pub struct VmPage {
     subtitle: gtk::Label,
     overview: adw::PreferencesGroup,
     rows: Vec<gtk::Widget>,
+    /// The Console tab (and the consoles detached from it).
+    pub console: ConsoleTab,
 }
 
 impl VmPage {
@@ -70,6 +74,11 @@ impl VmPage {
             .add_titled(&scroller, Some("overview"), &gettext("Overview"))
             .set_icon_name(Some("document-properties-symbolic"));
 
+        let console = ConsoleTab::new();
+        stack
+            .add_titled(console.root(), Some("console"), &gettext("Console"))
+            .set_icon_name(Some("video-display-symbolic"));
+
         let root = gtk::Box::new(gtk::Orientation::Vertical, 6);
         root.append(&header);
         root.append(&stack);
@@ -82,6 +91,7 @@ impl VmPage {
             subtitle,
             overview,
             rows: Vec::new(),
+            console,
         }
     }
 

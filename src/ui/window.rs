@@ -3,6 +3,7 @@
 //! nothing here calls libvirt — commands go through the driver's async handles.
 
 mod connections;
+mod console_sync;
 mod context_menu;
 mod layout;
 mod sparklines;
@@ -203,6 +204,7 @@ impl Component for Window {
         spawn_tick(&sender);
         watch_polling_settings(&model.settings, &sender);
         model.open_saved_connections();
+        model.open_bench_console();
         ComponentParts { model, widgets: () }
     }
 

@@ -282,6 +282,7 @@ impl Window {
             }
             Shown::Nothing | Shown::Many => {}
         }
+        self.sync_consoles();
     }
 
     /// Opens the tab a `--show-*` option asked for.
