@@ -2,8 +2,8 @@
 # shellcheck shell=bash
 
 # Packages needed to build Hangar, by package manager.
-BUILD_PACKAGES_APT="build-essential pkg-config libgtk-4-dev libadwaita-1-dev libvirt-dev gettext libglib2.0-dev-bin meson ninja-build desktop-file-utils appstream curl ca-certificates"
-BUILD_PACKAGES_DNF="gcc pkgconf-pkg-config gtk4-devel libadwaita-devel libvirt-devel gettext glib2-devel meson ninja-build desktop-file-utils appstream curl"
+BUILD_PACKAGES_APT="build-essential pkg-config libgtk-4-dev libadwaita-1-dev libgtksourceview-5-dev libvirt-dev gettext libglib2.0-dev-bin meson ninja-build desktop-file-utils appstream curl ca-certificates"
+BUILD_PACKAGES_DNF="gcc pkgconf-pkg-config gtk4-devel libadwaita-devel gtksourceview5-devel libvirt-devel gettext glib2-devel meson ninja-build desktop-file-utils appstream curl"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

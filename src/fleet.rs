@@ -21,7 +21,7 @@ pub enum HostStatus {
 }
 
 /// One connection row.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HostSummary {
     pub id: ConnectionId,
     /// The user-given name, else the host name, else a label derived from the URI.
@@ -39,7 +39,7 @@ pub struct HostSummary {
 }
 
 /// One virtual machine row.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VmSummary {
     pub connection: ConnectionId,
     pub uuid: DomainUuid,
@@ -95,6 +95,20 @@ impl VmSummary {
         }
     }
 
+    /// Everything a statistics tick can change, to tell whether a row needs redrawing without
+    /// comparing (or cloning) its strings.
+    pub fn figures(&self) -> VmFigures {
+        VmFigures {
+            cpu_percent: self.cpu_percent,
+            host_cpu_percent: self.host_cpu_percent,
+            memory_used_kib: self.memory_used_kib,
+            memory_allocated_kib: self.memory_allocated_kib,
+            disk: (self.disk_read_bps, self.disk_write_bps),
+            net: (self.net_rx_bps, self.net_tx_bps),
+            stale_since: self.stale_since,
+        }
+    }
+
     /// Total disk throughput (read + write), for sorting.
     pub fn disk_total_bps(&self) -> Option<f64> {
         sum_options(self.disk_read_bps, self.disk_write_bps)
@@ -104,6 +118,18 @@ impl VmSummary {
     pub fn net_total_bps(&self) -> Option<f64> {
         sum_options(self.net_rx_bps, self.net_tx_bps)
     }
+}
+
+/// The part of a VM row that statistics ticks change (see [`VmSummary::figures`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VmFigures {
+    pub cpu_percent: Option<f64>,
+    pub host_cpu_percent: Option<f64>,
+    pub memory_used_kib: Option<u64>,
+    pub memory_allocated_kib: u64,
+    pub disk: (Option<f64>, Option<f64>),
+    pub net: (Option<f64>, Option<f64>),
+    pub stale_since: Option<Instant>,
 }
 
 fn sum_options(a: Option<f64>, b: Option<f64>) -> Option<f64> {

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod console_model;
 pub mod demo;
+pub mod details;
 pub mod driver;
 pub mod fleet;
 pub mod fleetgen;

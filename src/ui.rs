@@ -9,6 +9,7 @@ mod add_connection;
 mod console;
 mod credential_provider;
 mod credentials;
+mod details;
 #[cfg(test)]
 mod dialog_tests;
 mod fleet;

@@ -358,6 +358,11 @@ impl FleetView {
         self.sort_column.get()
     }
 
+    /// Redraws the on-screen sparklines (their time axis moved).
+    pub fn redraw_sparklines(&self) {
+        self.cells.redraw_sparklines();
+    }
+
     /// Re-sorts after values changed (sorting by a live column such as CPU).
     pub fn resort(&self) {
         if let Some(sorter) = self.column_view.sorter() {

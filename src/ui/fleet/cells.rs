@@ -1,5 +1,6 @@
-//! Bound cells: every visible cell registers how to redraw itself, so a statistics tick redraws
-//! only what is on screen, and only rows that changed — the cost follows the window, not the fleet.
+//! Bound cells: every cell bound to a row registers how to redraw itself, so a statistics tick
+//! redraws only cells that are on screen (GTK keeps many more rows bound than it shows), and
+//! only those whose row changed — the cost follows the window, not the fleet.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -13,61 +14,98 @@ pub type ColumnKey = &'static str;
 
 type Refresh = Box<dyn Fn(&FleetItem)>;
 
+/// Identifies one cell: its list item and column.
+pub type CellKey = (usize, ColumnKey);
+
 struct BoundCell {
     item: FleetItem,
     drawn_generation: Cell<u64>,
     refresh: Refresh,
+    /// The cell's widget: only mapped (on-screen) cells are redrawn.
+    root: gtk::Widget,
+    /// A sparkline to redraw on every tick (its time axis moves even if the row did not change).
+    spark: Option<gtk::DrawingArea>,
+}
+
+impl BoundCell {
+    fn redraw(&self) {
+        self.drawn_generation.set(self.item.generation());
+        (self.refresh)(&self.item);
+    }
 }
 
 /// The cells currently bound to rows, keyed by list item and column.
 #[derive(Default)]
 pub struct BoundCells {
-    cells: RefCell<HashMap<(usize, ColumnKey), BoundCell>>,
+    cells: RefCell<HashMap<CellKey, BoundCell>>,
+}
+
+/// The key of a cell.
+pub fn key(list_item: &gtk::ListItem, column: ColumnKey) -> CellKey {
+    (list_item.as_ptr() as usize, column)
 }
 
 impl BoundCells {
     /// Registers a cell shown for `item` and draws it once.
     pub fn bind(
         &self,
-        list_item: &gtk::ListItem,
-        column: ColumnKey,
+        key: CellKey,
         item: FleetItem,
+        root: gtk::Widget,
+        spark: Option<gtk::DrawingArea>,
         refresh: impl Fn(&FleetItem) + 'static,
     ) {
-        refresh(&item);
         let cell = BoundCell {
             drawn_generation: Cell::new(item.generation()),
             item,
             refresh: Box::new(refresh),
+            root,
+            spark,
         };
-        self.cells.borrow_mut().insert(key(list_item, column), cell);
+        cell.redraw();
+        self.cells.borrow_mut().insert(key, cell);
     }
 
     /// Forgets a cell whose list item was unbound (scrolled away or recycled).
-    pub fn unbind(&self, list_item: &gtk::ListItem, column: ColumnKey) {
-        self.cells.borrow_mut().remove(&key(list_item, column));
+    pub fn unbind(&self, key: CellKey) {
+        self.cells.borrow_mut().remove(&key);
     }
 
-    /// Redraws the cells whose row changed since they were last drawn.
+    /// Redraws the on-screen cells whose row changed since they were last drawn.
     pub fn refresh_changed(&self) {
         for cell in self.cells.borrow().values() {
-            let generation = cell.item.generation();
-            if generation != cell.drawn_generation.get() {
-                cell.drawn_generation.set(generation);
-                (cell.refresh)(&cell.item);
+            if cell.root.is_mapped() && cell.item.generation() != cell.drawn_generation.get() {
+                cell.redraw();
             }
         }
     }
 
-    /// Redraws every bound cell (ages such as "updated 12 s ago" change without a new row).
+    /// Redraws every on-screen cell (ages such as "updated 12 s ago" change without a new row).
     pub fn refresh_all(&self) {
         for cell in self.cells.borrow().values() {
-            cell.drawn_generation.set(cell.item.generation());
-            (cell.refresh)(&cell.item);
+            if cell.root.is_mapped() {
+                cell.redraw();
+            }
         }
     }
-}
 
-fn key(list_item: &gtk::ListItem, column: ColumnKey) -> (usize, ColumnKey) {
-    (list_item.as_ptr() as usize, column)
+    /// Redraws the on-screen sparklines: their history moved on by a tick.
+    pub fn redraw_sparklines(&self) {
+        for cell in self.cells.borrow().values() {
+            if let Some(spark) = &cell.spark
+                && spark.is_mapped()
+            {
+                spark.queue_draw();
+            }
+        }
+    }
+
+    /// A cell came on screen: catches up with changes it skipped while off screen.
+    pub fn mapped(&self, key: CellKey) {
+        if let Some(cell) = self.cells.borrow().get(&key)
+            && cell.item.generation() != cell.drawn_generation.get()
+        {
+            cell.redraw();
+        }
+    }
 }

@@ -14,7 +14,7 @@ use hangar::model::ConnectionId;
 use hangar::stats::Series;
 use hangar::units::{format_kib, format_percent, format_rate};
 
-use super::cells::{BoundCells, ColumnKey};
+use super::cells::{self, BoundCells, ColumnKey};
 use super::item::{FleetItem, ItemData};
 
 /// A column's settings key (as stored in `visible-columns`), title and sort column.
@@ -110,13 +110,15 @@ fn factory<W: Clone + 'static>(
     on_context: &ContextHandler,
     column: ColumnKey,
     setup: impl Fn() -> (gtk::Widget, W) + 'static,
+    spark_of: fn(&W) -> Option<gtk::DrawingArea>,
     draw: impl Fn(&W, &FleetItem, &gtk::ListItem) + 'static,
 ) -> gtk::SignalListItemFactory {
-    let widgets: Rc<RefCell<HashMap<usize, W>>> = Rc::default();
+    let widgets: Rc<RefCell<HashMap<usize, (gtk::Widget, W)>>> = Rc::default();
     let draw = Rc::new(draw);
     let factory = gtk::SignalListItemFactory::new();
     let setup_widgets = widgets.clone();
     let on_context = on_context.clone();
+    let map_cells = cells.clone();
     factory.connect_setup(move |_, object| {
         let Some(list_item) = object.downcast_ref::<gtk::ListItem>() else {
             return;
@@ -134,10 +136,14 @@ fn factory<W: Clone + 'static>(
             }
         });
         root.add_controller(click);
+        // Off-screen cells skip refreshes; coming on screen, they catch up.
+        let bound = map_cells.clone();
+        let key = cells::key(list_item, column);
+        root.connect_map(move |_| bound.mapped(key));
         list_item.set_child(Some(&root));
         setup_widgets
             .borrow_mut()
-            .insert(list_item.as_ptr() as usize, handles);
+            .insert(list_item.as_ptr() as usize, (root, handles));
     });
     let bind_widgets = widgets.clone();
     let bind_cells = cells.clone();
@@ -145,7 +151,7 @@ fn factory<W: Clone + 'static>(
         let Some(list_item) = object.downcast_ref::<gtk::ListItem>() else {
             return;
         };
-        let (Some(item), Some(handles)) = (
+        let (Some(item), Some((root, handles))) = (
             fleet_item(list_item),
             bind_widgets
                 .borrow()
@@ -156,7 +162,9 @@ fn factory<W: Clone + 'static>(
         };
         let draw = draw.clone();
         let weak_list_item = list_item.downgrade();
-        bind_cells.bind(list_item, column, item, move |item| {
+        let spark = spark_of(&handles);
+        let key = cells::key(list_item, column);
+        bind_cells.bind(key, item, root, spark, move |item| {
             if let Some(list_item) = weak_list_item.upgrade() {
                 draw(&handles, item, &list_item);
             }
@@ -165,7 +173,7 @@ fn factory<W: Clone + 'static>(
     let unbind_cells = cells.clone();
     factory.connect_unbind(move |_, object| {
         if let Some(list_item) = object.downcast_ref::<gtk::ListItem>() {
-            unbind_cells.unbind(list_item, column);
+            unbind_cells.unbind(cells::key(list_item, column));
         }
     });
     factory.connect_teardown(move |_, object| {
@@ -207,16 +215,24 @@ fn not_available_tooltip() -> String {
     gettext("Not available from this hypervisor")
 }
 
+/// Changes a tooltip only when it differs: setting one makes GTK ask the X server for the
+/// pointer (a round trip), which for every cell on every tick cost more than all else here.
+fn set_tooltip(widget: &impl IsA<gtk::Widget>, text: Option<&str>) {
+    if widget.tooltip_text().as_deref() != text {
+        widget.set_tooltip_text(text);
+    }
+}
+
 /// Sets a value label, or a dash with an explanation when the value is not available.
 fn set_value(label: &gtk::Label, value: Option<String>) {
     match value {
         Some(text) => {
             label.set_label(&text);
-            label.set_tooltip_text(None);
+            set_tooltip(label, None);
         }
         None => {
             label.set_label(NOT_AVAILABLE);
-            label.set_tooltip_text(Some(&not_available_tooltip()));
+            set_tooltip(label, Some(&not_available_tooltip()));
         }
     }
 }
@@ -290,6 +306,7 @@ pub fn name_factory(
             };
             (expander.upcast(), handles)
         },
+        |_| None,
         |cell, item, list_item| {
             let row = list_item.item().and_downcast::<gtk::TreeListRow>();
             cell.expander.set_list_row(row.as_ref());
@@ -311,7 +328,7 @@ fn draw_host_name(cell: &NameCell, host: &HostSummary) {
         _ => fleet::host_status_text(host),
     };
     cell.subtitle.set_label(&status);
-    cell.subtitle.set_tooltip_text(Some(&host.uri));
+    set_tooltip(&cell.subtitle, Some(&host.uri));
     let failed = matches!(
         host.status,
         HostStatus::Failed(_) | HostStatus::Disconnected(_)
@@ -339,14 +356,13 @@ fn draw_host_name(cell: &NameCell, host: &HostSummary) {
 
 fn draw_vm_name(cell: &NameCell, vm: &VmSummary) {
     cell.icon.set_icon_name(Some(fleet::state_icon(vm.state)));
-    cell.icon
-        .set_tooltip_text(Some(&fleet::state_label(vm.state)));
+    set_tooltip(&cell.icon, Some(&fleet::state_label(vm.state)));
     cell.title.set_label(&vm.name);
     cell.title.remove_css_class("heading");
     cell.subtitle.set_label(&vm.title);
     cell.subtitle.set_visible(!vm.title.is_empty());
     cell.subtitle.remove_css_class("error");
-    cell.subtitle.set_tooltip_text(None);
+    set_tooltip(&cell.subtitle, None);
     cell.spinner.set_visible(vm.busy.is_some());
     cell.spinner.set_spinning(vm.busy.is_some());
     cell.retry.set_visible(false);
@@ -420,6 +436,7 @@ fn label_factory(
             };
             (root.upcast(), cell)
         },
+        |cell: &ValueCell| cell.spark.clone(),
         move |cell, item, _| {
             let data = item.data();
             // Outer None: the column says nothing for this kind of row; inner None: not available.
@@ -427,7 +444,7 @@ fn label_factory(
             match &value {
                 None => {
                     cell.label.set_label("");
-                    cell.label.set_tooltip_text(None);
+                    set_tooltip(&cell.label, None);
                 }
                 Some(value) => set_value(&cell.label, value.clone()),
             }

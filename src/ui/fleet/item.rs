@@ -88,10 +88,33 @@ impl FleetItem {
         self.imp().children.borrow().clone()
     }
 
-    /// Replaces the data and marks the row changed.
+    /// Replaces the data and marks the row changed (unless it is the same).
     pub fn set_data(&self, data: ItemData) {
-        *self.imp().data.borrow_mut() = Some(data);
-        self.touch();
+        let same = match (self.imp().data.borrow().as_ref(), &data) {
+            (Some(ItemData::Host(old)), ItemData::Host(new)) => old == new,
+            (Some(ItemData::Vm(old)), ItemData::Vm(new)) => old == new,
+            _ => false,
+        };
+        if !same {
+            *self.imp().data.borrow_mut() = Some(data);
+            self.touch();
+        }
+    }
+
+    /// Edits a VM row's statistics in place; marks it changed only when a figure changed, so
+    /// an unchanged row costs its cells nothing on the next refresh.
+    pub fn update_vm_figures(&self, edit: impl FnOnce(&mut VmSummary)) {
+        let changed = match self.imp().data.borrow_mut().as_mut() {
+            Some(ItemData::Vm(vm)) => {
+                let before = vm.figures();
+                edit(vm);
+                vm.figures() != before
+            }
+            _ => false,
+        };
+        if changed {
+            self.touch();
+        }
     }
 
     /// Edits a VM row in place and marks it changed. Does nothing on a host row.

@@ -15,6 +15,7 @@ use hangar::model::ConnectionId;
 use hangar::stats::{Metric, TickSample};
 
 use super::{Shown, Window, WindowInput};
+use crate::ui::details::DetailsTarget;
 use crate::ui::fleet::ItemData;
 
 /// Forwards driver updates to the window in batches: one window update per burst, however
@@ -83,6 +84,9 @@ impl Window {
         }
         if ticked && self.sorted_by_live_column() {
             self.fleet.resort();
+        }
+        if ticked {
+            self.fleet.redraw_sparklines();
         }
         self.fleet.refresh(false);
         self.layout.update_empty_state(&self.fleet);
@@ -176,7 +180,7 @@ impl Window {
                     .value()
                     .map(|bytes: f64| (bytes / 1024.0) as u64)
             };
-            item.update_vm(|vm| {
+            item.update_vm_figures(|vm| {
                 vm.cpu_percent = rates.get(Metric::GuestCpu).value();
                 vm.host_cpu_percent = rates.get(Metric::HostCpu).value();
                 vm.memory_used_kib = kib(Metric::MemUsed);
@@ -199,7 +203,7 @@ impl Window {
     fn set_vms_stale(&self, id: ConnectionId, since: Option<Instant>) {
         for ((connection, _), item) in self.fleet.vm_items() {
             if *connection == id {
-                item.update_vm(|vm| vm.stale_since = since);
+                item.update_vm_figures(|vm| vm.stale_since = since);
             }
         }
     }
@@ -269,15 +273,19 @@ impl Window {
                 }
             }
             Shown::Vm(id, uuid) => {
-                let info = self
-                    .hosts
-                    .get(&id)
-                    .and_then(|entry| entry.domains.get(&uuid))
-                    .cloned();
+                let target = self.hosts.get(&id).and_then(|entry| {
+                    Some(DetailsTarget {
+                        connection: entry.connection.clone(),
+                        uuid,
+                        info: entry.domains.get(&uuid)?.clone(),
+                        node: entry.inventory.as_ref().map(|i| i.node.clone()),
+                        host_label: entry.label(),
+                    })
+                });
                 if let Some(item) = self.fleet.vm(id, uuid)
                     && let Some(vm) = item.vm()
                 {
-                    self.vm_page.show(&vm, info.as_deref());
+                    self.vm_page.show(&vm, target);
                 }
             }
             Shown::Nothing | Shown::Many => {}
@@ -290,7 +298,8 @@ impl Window {
         let tab = match page {
             ShowPage::DomainConsole(_) => "console",
             ShowPage::DomainPerformance(_) => "performance",
-            ShowPage::DomainEditor(_) => "overview",
+            // virt-manager's "domain editor" is its hardware details view.
+            ShowPage::DomainEditor(_) => "hardware",
             ShowPage::HostSummary => return,
         };
         // Tabs that a build does not have yet fall back to the overview.

@@ -6,11 +6,14 @@ use adw::prelude::*;
 use relm4::ComponentSender;
 
 use hangar::actions::{BatchResult, VmAction};
+use hangar::details::apply::delete_domain;
+use hangar::details::delete::DeletePlan;
 use hangar::driver::Connection;
 use hangar::i18n::gettext;
 use hangar::model::{ConnectionId, DomainState, DomainUuid};
 
 use super::{Window, WindowCommand, WindowInput};
+use crate::ui::details::delete_dialog::{self, DeleteInit};
 
 /// One machine an action applies to.
 #[derive(Debug, Clone)]
@@ -19,6 +22,8 @@ pub struct Target {
     pub uuid: DomainUuid,
     pub name: String,
     pub state: DomainState,
+    /// For Delete: the volume paths to delete with the machine (chosen in the Delete dialog).
+    pub storage: Vec<String>,
 }
 
 /// An action on several machines, collecting results until all have answered.
@@ -42,14 +47,16 @@ async fn perform(connection: Connection, action: VmAction, target: &Target) -> R
         VmAction::ForceOff => connection.force_off(uuid).await,
         VmAction::Save => connection.managed_save(uuid).await,
         VmAction::Delete => {
-            // A running machine is forced off first, as virt-manager does.
-            if target.state.is_active() {
-                connection
-                    .force_off(uuid)
-                    .await
-                    .map_err(|e| e.to_string())?;
-            }
-            connection.undefine(uuid).await
+            // A running machine is forced off first, as virt-manager does; then the
+            // definition goes (with its saved state and snapshot metadata), then the storage.
+            let plan = DeletePlan {
+                force_off: target.state.is_active(),
+                volumes: target.storage.clone(),
+            };
+            return delete_domain(&connection, uuid, &plan)
+                .await
+                .map_err(|error| error.to_string())?
+                .into_result();
         }
     };
     result.map_err(|error| error.to_string())
@@ -68,6 +75,7 @@ impl Window {
                     uuid: vm.uuid,
                     name: vm.name.clone(),
                     state: vm.state,
+                    storage: Vec::new(),
                 })
             })
             .collect()
@@ -82,6 +90,14 @@ impl Window {
     ) {
         let targets = self.targets(action);
         if targets.is_empty() {
+            return;
+        }
+        // One machine: the Delete dialog offers its disk images. Several: the summary
+        // confirmation below, and their storage is kept.
+        if action == VmAction::Delete
+            && let [target] = targets.as_slice()
+            && self.open_delete_dialog(target.clone(), root, sender)
+        {
             return;
         }
         let confirm = action
@@ -116,6 +132,35 @@ impl Window {
             }
         });
         dialog.present();
+    }
+
+    /// The Delete dialog for one machine; confirming runs Delete with the chosen storage.
+    /// False when the machine's facts are not known yet (the plain confirmation is used).
+    fn open_delete_dialog(
+        &self,
+        target: Target,
+        root: &adw::ApplicationWindow,
+        sender: &ComponentSender<Self>,
+    ) -> bool {
+        let Some(entry) = self.hosts.get(&target.connection) else {
+            return false;
+        };
+        let Some(info) = entry.domains.get(&target.uuid).cloned() else {
+            return false;
+        };
+        let init = DeleteInit {
+            connection: entry.connection.clone(),
+            info,
+        };
+        let sender = sender.clone();
+        delete_dialog::open(root, init, move |plan| {
+            let target = Target {
+                storage: plan.volumes,
+                ..target.clone()
+            };
+            sender.input(WindowInput::Run(VmAction::Delete, vec![target]));
+        });
+        true
     }
 
     /// Starts the action on every target at once and marks their rows busy.
