@@ -16,7 +16,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "vnc_support/images.rs"]
-#[allow(dead_code)]
 mod images;
 #[path = "ui_support/session.rs"]
 mod session;
