@@ -1,20 +1,23 @@
 //! The console's drawing surface: a custom widget whose `snapshot` turns the session's
-//! persistent framebuffer into one `gdk::MemoryTexture` per frame-clock tick and draws it
-//! through the [`ViewTransform`] that pointer mapping uses too.
+//! persistent framebuffer into textures once per frame-clock tick and draws them through the
+//! [`ViewTransform`] that pointer mapping uses too.
 //!
-//! GTK 4.8 has no texture update regions, so every frame is a fresh texture built from the
-//! whole framebuffer (≈0.65 ms per 1080p frame). Updates arriving between two ticks cost one
-//! texture: the session announces new pixels once (`Damaged` → `queue_draw`), and the frame is
-//! taken here, when GTK draws. Taking it is also what lets a paced session ask for the next
-//! update — an unmapped (hidden) widget draws nothing, so its session asks for nothing.
+//! GTK 4.8 has no texture update regions, so the screen is a grid of tiles
+//! ([`TileGrid`]), one `gdk::MemoryTexture` each: a frame rebuilds only the tiles the damage
+//! touches, and the renderer, which diffs render nodes, redraws and uploads only those. Updates
+//! arriving between two ticks are coalesced: the session announces new pixels once (`Damaged` →
+//! `queue_draw`), and the frame is taken here, when GTK draws. Taking it is also what lets a
+//! paced session ask for the next update — an unmapped (hidden) widget draws nothing, so its
+//! session asks for nothing.
 
 use std::cell::{Cell, RefCell};
 
 use gtk::subclass::prelude::*;
 use gtk::{gdk, glib, graphene, prelude::*};
 
+use hangar::console_model::TileGrid;
 use hangar::console_model::scaling::{self, ScalingMode, ViewTransform};
-use hangar::vnc::{CursorImage, SharedFramebuffer};
+use hangar::vnc::{CursorImage, Framebuffer, SharedFramebuffer};
 
 mod imp {
     use super::*;
@@ -22,11 +25,13 @@ mod imp {
     #[derive(Default)]
     pub struct ConsoleDisplay {
         pub framebuffer: RefCell<Option<SharedFramebuffer>>,
-        pub texture: RefCell<Option<gdk::MemoryTexture>>,
+        /// The screen's tiles (row by row, as `grid` cuts it).
+        pub tiles: RefCell<Vec<gdk::MemoryTexture>>,
+        pub grid: Cell<TileGrid>,
         pub mode: Cell<ScalingMode>,
         /// The desktop size last seen in the framebuffer.
         pub guest_size: Cell<(u32, u32)>,
-        /// Textures built so far (benchmarks and tests read it).
+        /// Frames that changed the picture so far (benchmarks read it).
         pub frames: Cell<u64>,
         /// Told after every size allocation (resize-guest mode follows the widget's size).
         pub on_allocate: RefCell<Option<Box<dyn Fn()>>>,
@@ -87,57 +92,84 @@ mod imp {
                 &graphene::Rect::new(0.0, 0.0, width as f32, height as f32),
             );
             self.take_frame();
-            let Some(texture) = self.texture.borrow().clone() else {
+            let tiles = self.tiles.borrow();
+            let grid = self.grid.get();
+            if tiles.len() != grid.len() {
                 return;
-            };
-            let (x, y, w, h) = widget.transform().image_bounds();
-            snapshot.append_texture(
-                &texture,
-                &graphene::Rect::new(x as f32, y as f32, w as f32, h as f32),
-            );
+            }
+            let transform = widget.transform();
+            let device_scale = f64::from(widget.scale_factor());
+            for (index, tile) in tiles.iter().enumerate() {
+                let (x, y, w, h) = grid.destination(index, &transform, device_scale);
+                snapshot.append_texture(
+                    tile,
+                    &graphene::Rect::new(x as f32, y as f32, w as f32, h as f32),
+                );
+            }
         }
     }
 
     impl ConsoleDisplay {
-        /// Builds a new texture if the framebuffer changed since the last one.
+        /// Rebuilds the tiles the damage since the last frame touches (all of them when the
+        /// desktop's size changed).
         fn take_frame(&self) {
             let Some(framebuffer) = self.framebuffer.borrow().clone() else {
                 return;
             };
-            let current = self
-                .texture
-                .borrow()
-                .as_ref()
-                .map(|texture| (texture.width() as u32, texture.height() as u32));
-            let texture = framebuffer.take_frame(|frame, damage| {
-                let size = (frame.width(), frame.height());
-                if size.0 == 0 || size.1 == 0 {
-                    return None;
+            let mut tiles = self.tiles.borrow_mut();
+            let old_grid = self.grid.get();
+            let grid = framebuffer.take_frame(|frame, damage| {
+                let grid = TileGrid::new(frame.width(), frame.height());
+                if grid.is_empty() {
+                    tiles.clear();
+                    return grid;
                 }
-                if damage.is_none() && current == Some(size) {
-                    return None;
+                if grid != old_grid || tiles.len() != grid.len() {
+                    *tiles = (0..grid.len())
+                        .map(|index| tile_texture(frame, grid, index))
+                        .collect();
+                } else if let Some(damage) = damage {
+                    for index in grid.touching(damage) {
+                        tiles[index] = tile_texture(frame, grid, index);
+                    }
+                } else {
+                    return grid;
                 }
-                // The framebuffer's BGRx with opaque alpha is GDK's (and Cairo's) native
-                // premultiplied BGRA, so neither renderer converts it.
-                let bytes = glib::Bytes::from(frame.bytes());
-                Some(gdk::MemoryTexture::new(
-                    size.0 as i32,
-                    size.1 as i32,
-                    gdk::MemoryFormat::B8g8r8a8Premultiplied,
-                    &bytes,
-                    frame.stride(),
-                ))
-            });
-            if let Some(texture) = texture {
-                let size = (texture.width() as u32, texture.height() as u32);
-                *self.texture.borrow_mut() = Some(texture);
                 self.frames.set(self.frames.get() + 1);
-                if size != self.guest_size.replace(size) {
-                    // Drawing happens after layout: the new size applies from the next frame.
-                    self.obj().queue_resize();
-                }
+                grid
+            });
+            self.grid.set(grid);
+            let size = (grid.width, grid.height);
+            if !grid.is_empty() && size != self.guest_size.replace(size) {
+                // Drawing happens after layout: the new size applies from the next frame.
+                self.obj().queue_resize();
             }
         }
+    }
+
+    /// One tile's pixels as a texture. The framebuffer's BGRx with opaque alpha is GDK's (and
+    /// Cairo's) native premultiplied BGRA, so neither renderer converts it.
+    fn tile_texture(frame: &Framebuffer, grid: TileGrid, index: usize) -> gdk::MemoryTexture {
+        let rect = grid.rect(index);
+        let row_bytes = rect.width as usize * 4;
+        let stride = frame.stride();
+        let bytes = frame.bytes();
+        let mut pixels = Vec::with_capacity(row_bytes * rect.height as usize);
+        for row in rect.y..rect.y + rect.height {
+            let start = row as usize * stride + rect.x as usize * 4;
+            match bytes.get(start..start + row_bytes) {
+                Some(line) => pixels.extend_from_slice(line),
+                // Not with a consistent framebuffer; black rather than a panic.
+                None => pixels.resize(pixels.len() + row_bytes, 0),
+            }
+        }
+        gdk::MemoryTexture::new(
+            rect.width as i32,
+            rect.height as i32,
+            gdk::MemoryFormat::B8g8r8a8Premultiplied,
+            &glib::Bytes::from_owned(pixels),
+            row_bytes,
+        )
     }
 }
 
@@ -163,7 +195,8 @@ impl ConsoleDisplay {
     pub fn set_framebuffer(&self, framebuffer: Option<SharedFramebuffer>) {
         let imp = self.imp();
         *imp.framebuffer.borrow_mut() = framebuffer;
-        *imp.texture.borrow_mut() = None;
+        imp.tiles.borrow_mut().clear();
+        imp.grid.set(TileGrid::default());
         self.queue_draw();
     }
 
@@ -200,7 +233,7 @@ impl ConsoleDisplay {
         self.imp().guest_size.get()
     }
 
-    /// Textures built so far.
+    /// Frames that changed the picture so far.
     pub fn frames(&self) -> u64 {
         self.imp().frames.get()
     }
