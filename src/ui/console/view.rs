@@ -591,7 +591,11 @@ impl Inner {
         self.toolbar.status.set_label(&words);
         self.overlay_toolbar.status.set_label(&words);
         match status::content(&phase, can_run) {
-            None => self.stack.set_visible_child_name("display"),
+            None => {
+                // A spinner keeps the frame clock ticking even on a hidden page.
+                self.spinner.set_spinning(false);
+                self.stack.set_visible_child_name("display");
+            }
             Some(content) => {
                 self.status.set_icon_name(Some(content.icon));
                 self.status.set_title(&content.title);
