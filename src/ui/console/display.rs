@@ -4,7 +4,9 @@
 //!
 //! GTK 4.8 has no texture update regions, so the screen is a grid of tiles
 //! ([`TileGrid`]), one `gdk::MemoryTexture` each: a frame rebuilds only the tiles the damage
-//! touches, and the renderer, which diffs render nodes, redraws and uploads only those. Updates
+//! touches, and the renderer, which diffs render nodes, redraws and uploads only those. Under
+//! the Cairo renderer the tiles are Cairo nodes instead (GTK 4.8 converts a texture for Cairo
+//! pixel by pixel through floats, which cost most of a full-motion console's CPU). Updates
 //! arriving between two ticks are coalesced: the session announces new pixels once (`Damaged` →
 //! `queue_draw`), and the frame is taken here, when GTK draws. Taking it is also what lets a
 //! paced session ask for the next update — an unmapped (hidden) widget draws nothing, so its
@@ -13,7 +15,7 @@
 use std::cell::{Cell, RefCell};
 
 use gtk::subclass::prelude::*;
-use gtk::{gdk, glib, graphene, prelude::*};
+use gtk::{gdk, glib, graphene, gsk, prelude::*};
 
 use hangar::console_model::TileGrid;
 use hangar::console_model::scaling::{self, ScalingMode, ViewTransform};
@@ -25,8 +27,10 @@ mod imp {
     #[derive(Default)]
     pub struct ConsoleDisplay {
         pub framebuffer: RefCell<Option<SharedFramebuffer>>,
-        /// The screen's tiles (row by row, as `grid` cuts it).
+        /// The screen's tiles (row by row, as `grid` cuts it), for GPU renderers.
         pub tiles: RefCell<Vec<gdk::MemoryTexture>>,
+        /// The same as ready-made Cairo nodes and where each is drawn, for the Cairo renderer.
+        pub nodes: RefCell<Vec<Option<(gsk::RenderNode, Destination)>>>,
         pub grid: Cell<TileGrid>,
         pub mode: Cell<ScalingMode>,
         /// The desktop size last seen in the framebuffer.
@@ -91,14 +95,26 @@ mod imp {
                 &gdk::RGBA::BLACK,
                 &graphene::Rect::new(0.0, 0.0, width as f32, height as f32),
             );
-            self.take_frame();
-            let tiles = self.tiles.borrow();
+            let transform = widget.transform();
+            let device_scale = f64::from(widget.scale_factor());
+            let cairo = widget
+                .native()
+                .and_then(|native| native.renderer())
+                .is_some_and(|renderer| renderer.is::<gsk::CairoRenderer>());
+            self.take_frame(cairo.then_some((&transform, device_scale)));
             let grid = self.grid.get();
+            if cairo {
+                // The same node as last frame for an unchanged tile: the renderer's diff
+                // skips it, so only changed tiles are redrawn.
+                for (node, _) in self.nodes.borrow().iter().flatten() {
+                    snapshot.append_node(node);
+                }
+                return;
+            }
+            let tiles = self.tiles.borrow();
             if tiles.len() != grid.len() {
                 return;
             }
-            let transform = widget.transform();
-            let device_scale = f64::from(widget.scale_factor());
             for (index, tile) in tiles.iter().enumerate() {
                 let (x, y, w, h) = grid.destination(index, &transform, device_scale);
                 snapshot.append_texture(
@@ -111,31 +127,61 @@ mod imp {
 
     impl ConsoleDisplay {
         /// Rebuilds the tiles the damage since the last frame touches (all of them when the
-        /// desktop's size changed).
-        fn take_frame(&self) {
+        /// desktop's size changed). With `cairo` (the Cairo renderer's transform and device
+        /// scale), tiles are Cairo nodes, also rebuilt where the transform moved them.
+        fn take_frame(&self, cairo: Option<(&ViewTransform, f64)>) {
             let Some(framebuffer) = self.framebuffer.borrow().clone() else {
                 return;
             };
             let mut tiles = self.tiles.borrow_mut();
+            let mut nodes = self.nodes.borrow_mut();
             let old_grid = self.grid.get();
             let grid = framebuffer.take_frame(|frame, damage| {
                 let grid = TileGrid::new(frame.width(), frame.height());
                 if grid.is_empty() {
                     tiles.clear();
+                    nodes.clear();
                     return grid;
                 }
-                if grid != old_grid || tiles.len() != grid.len() {
-                    *tiles = (0..grid.len())
-                        .map(|index| tile_texture(frame, grid, index))
-                        .collect();
-                } else if let Some(damage) = damage {
+                let resized = grid != old_grid;
+                let mut dirty = vec![resized; grid.len()];
+                if let Some(damage) = damage {
                     for index in grid.touching(damage) {
-                        tiles[index] = tile_texture(frame, grid, index);
+                        dirty[index] = true;
+                    }
+                }
+                let mut changed = false;
+                if let Some((transform, device_scale)) = cairo {
+                    tiles.clear();
+                    if nodes.len() != grid.len() {
+                        *nodes = vec![None; grid.len()];
+                    }
+                    for (index, node) in nodes.iter_mut().enumerate() {
+                        let destination = grid.destination(index, transform, device_scale);
+                        let moved = node.as_ref().is_none_or(|(_, at)| *at != destination);
+                        if dirty[index] || moved {
+                            *node = tile_node(frame, grid, index, destination)
+                                .map(|built| (built, destination));
+                            changed |= dirty[index];
+                        }
                     }
                 } else {
-                    return grid;
+                    nodes.clear();
+                    if resized || tiles.len() != grid.len() {
+                        *tiles = (0..grid.len())
+                            .map(|index| tile_texture(frame, grid, index))
+                            .collect();
+                        changed = true;
+                    } else {
+                        for index in (0..grid.len()).filter(|index| dirty[*index]) {
+                            tiles[index] = tile_texture(frame, grid, index);
+                            changed = true;
+                        }
+                    }
                 }
-                self.frames.set(self.frames.get() + 1);
+                if changed {
+                    self.frames.set(self.frames.get() + 1);
+                }
                 grid
             });
             self.grid.set(grid);
@@ -147,9 +193,11 @@ mod imp {
         }
     }
 
-    /// One tile's pixels as a texture. The framebuffer's BGRx with opaque alpha is GDK's (and
-    /// Cairo's) native premultiplied BGRA, so neither renderer converts it.
-    fn tile_texture(frame: &Framebuffer, grid: TileGrid, index: usize) -> gdk::MemoryTexture {
+    /// Where a tile is drawn: x, y, width, height in widget coordinates.
+    pub type Destination = (f64, f64, f64, f64);
+
+    /// One tile's pixels, copied out of the framebuffer (4 bytes a pixel, rows packed).
+    fn tile_pixels(frame: &Framebuffer, grid: TileGrid, index: usize) -> Vec<u8> {
         let rect = grid.rect(index);
         let row_bytes = rect.width as usize * 4;
         let stride = frame.stride();
@@ -163,12 +211,58 @@ mod imp {
                 None => pixels.resize(pixels.len() + row_bytes, 0),
             }
         }
+        pixels
+    }
+
+    /// One tile as a Cairo node drawn at `destination`. GTK 4.8's Cairo renderer turns a
+    /// texture into a Cairo surface through a per-pixel float conversion; a Cairo image surface
+    /// over the same bytes (Cairo's ARGB32 is the framebuffer's BGRx with opaque alpha) is
+    /// painted directly.
+    fn tile_node(
+        frame: &Framebuffer,
+        grid: TileGrid,
+        index: usize,
+        destination: Destination,
+    ) -> Option<gsk::RenderNode> {
+        let rect = grid.rect(index);
+        let (x, y, w, h) = destination;
+        let surface = gtk::cairo::ImageSurface::create_for_data(
+            tile_pixels(frame, grid, index),
+            gtk::cairo::Format::ARgb32,
+            rect.width as i32,
+            rect.height as i32,
+            rect.width as i32 * 4,
+        )
+        .ok()?;
+        let node =
+            gsk::CairoNode::new(&graphene::Rect::new(x as f32, y as f32, w as f32, h as f32));
+        let cr = node.draw_context();
+        cr.rectangle(x, y, w, h);
+        cr.clip();
+        cr.translate(x, y);
+        cr.scale(w / f64::from(rect.width), h / f64::from(rect.height));
+        cr.set_source_surface(&surface, 0.0, 0.0).ok()?;
+        let pattern = cr.source();
+        // Pad: edge pixels are not blended with transparency where neighbours meet.
+        pattern.set_extend(gtk::cairo::Extend::Pad);
+        if (w - f64::from(rect.width)).abs() < 1e-9 && (h - f64::from(rect.height)).abs() < 1e-9 {
+            pattern.set_filter(gtk::cairo::Filter::Fast);
+        }
+        cr.paint().ok()?;
+        drop(cr);
+        Some(node.upcast())
+    }
+
+    /// One tile's pixels as a texture. The framebuffer's BGRx with opaque alpha is GDK's (and
+    /// Cairo's) native premultiplied BGRA, so neither renderer converts it.
+    fn tile_texture(frame: &Framebuffer, grid: TileGrid, index: usize) -> gdk::MemoryTexture {
+        let rect = grid.rect(index);
         gdk::MemoryTexture::new(
             rect.width as i32,
             rect.height as i32,
             gdk::MemoryFormat::B8g8r8a8Premultiplied,
-            &glib::Bytes::from_owned(pixels),
-            row_bytes,
+            &glib::Bytes::from_owned(tile_pixels(frame, grid, index)),
+            rect.width as usize * 4,
         )
     }
 }
@@ -196,6 +290,7 @@ impl ConsoleDisplay {
         let imp = self.imp();
         *imp.framebuffer.borrow_mut() = framebuffer;
         imp.tiles.borrow_mut().clear();
+        imp.nodes.borrow_mut().clear();
         imp.grid.set(TileGrid::default());
         self.queue_draw();
     }
