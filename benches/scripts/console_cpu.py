@@ -233,7 +233,7 @@ def run_viewers(args, port, label, xvnc_log=None):
             session.close()
     print(f"\n{label}: {args.window} s window after {args.warmup} s warm-up")
     print("| viewer | CPU % of a core | RSS MiB | updates/s (server) | Mpixel/s (server) "
-          "| CPU ms/update | CPU ms/Mpixel | textures/s drawn |")
+          "| CPU ms/update | CPU ms/Mpixel | frames/s drawn |")
     print("|---|---|---|---|---|---|---|---|")
     # Xvnc's counts cover the whole connection; the warm-up, window and shutdown add up to
     # roughly warmup + window + 1 s.
