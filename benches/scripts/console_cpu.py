@@ -11,7 +11,8 @@ Sources:
 Each viewer runs alone in its own Xvfb + D-Bus session (with openbox, so windows get their
 size) and is measured as utime + stime of its process (all threads) over a fixed window after
 a warm-up. Hangar's console opens through its benchmark hook `HANGAR_BENCH_CONSOLE=HOST:PORT`
-(a detached console window, nothing else open) and prints the textures it drew each second.
+(a detached console window; the main window opens too, with no connection, and is put
+behind it) and prints, each second, how many frames changed its picture so far.
 Both viewers choose their own encodings; both pick Tight (lossless) from Xvnc, which its
 per-client statistics at disconnect confirm: the script reads the updates and pixels Xvnc sent
 to each viewer from them, so "per frame" and "per megapixel" use the same server-side counts
@@ -150,7 +151,7 @@ class ViewerSession:
 
 
 def measure(command, env, warmup, window, hangar):
-    """Runs a viewer; returns (CPU % of a core, RSS MiB, textures drawn or None)."""
+    """Runs a viewer; returns (CPU % of a core, RSS MiB, frames drawn per second or None)."""
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE if hangar else
                                subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
     frames = []
