@@ -13,9 +13,10 @@ size) and is measured as utime + stime of its process (all threads) over a fixed
 a warm-up. Hangar's console opens through its benchmark hook `HANGAR_BENCH_CONSOLE=HOST:PORT`
 (a detached console window; the main window opens too, with no connection, and is put
 behind it) and prints, each second, how many frames changed its picture so far.
-Both viewers choose their own encodings; both pick Tight (lossless) from Xvnc, which its
-per-client statistics at disconnect confirm: the script reads the updates and pixels Xvnc sent
-to each viewer from them, so "per frame" and "per megapixel" use the same server-side counts
+Both viewers choose their own encodings: both get Tight, gvncviewer with JPEG (it announces a
+quality level) and Hangar lossless (vnc-rs cannot announce one); the table names what Xvnc
+used. The script reads the updates and pixels Xvnc sent to each viewer from its per-client
+statistics at disconnect, so "per update" and "per megapixel" use the same server-side counts
 for both viewers.
 
 Usage: benches/scripts/console_cpu.py [--warmup 5] [--window 20] [--cases motion,memtest]
