@@ -112,6 +112,7 @@ pub fn build(overlay: bool) -> Toolbar {
         .tooltip_text(gettext("Send a key combination to the guest"))
         .menu_model(&send_key_menu())
         .build();
+    a11y::set_label(&send_key, &gettext("Send Key"));
     root.append(&send_key);
     root.append(&icon_button(
         "camera-photo-symbolic",
