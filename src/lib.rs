@@ -5,6 +5,7 @@ pub mod actions;
 pub mod charts;
 pub mod cli;
 pub mod config;
+pub mod console_model;
 pub mod demo;
 pub mod details;
 pub mod driver;

@@ -1,11 +1,14 @@
 //! The virtual machine page: a header (name, state, host) above tabs. The detail tabs
-//! (Overview, Hardware, XML) come from `ui::details`; later tabs (performance, console) plug
-//! into the same view stack.
+//! (Overview, Hardware, XML) come from `ui::details`; the Console tab comes from `ui::console`;
+//! later tabs (performance) plug into the same view stack.
 
 use adw::prelude::*;
 
 use hangar::fleet::{self, VmSummary};
 
+use hangar::i18n::gettext;
+
+use super::console::ConsoleTab;
 use super::details::{Details, DetailsTarget};
 use super::labels::{set_icon, set_text};
 
@@ -17,6 +20,8 @@ pub struct VmPage {
     icon: gtk::Image,
     title: gtk::Label,
     subtitle: gtk::Label,
+    /// The Console tab (and the consoles detached from it).
+    pub console: ConsoleTab,
 }
 
 impl VmPage {
@@ -51,6 +56,11 @@ impl VmPage {
             .build();
         let details = Details::new(&stack);
 
+        let console = ConsoleTab::new();
+        stack
+            .add_titled(console.root(), Some("console"), &gettext("Console"))
+            .set_icon_name(Some("video-display-symbolic"));
+
         let root = gtk::Box::new(gtk::Orientation::Vertical, 6);
         root.append(&header);
         root.append(&stack);
@@ -62,6 +72,7 @@ impl VmPage {
             icon,
             title,
             subtitle,
+            console,
         }
     }
 

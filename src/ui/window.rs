@@ -4,6 +4,7 @@
 
 mod charts;
 mod connections;
+mod console_sync;
 mod context_menu;
 mod layout;
 mod sparklines;
@@ -228,6 +229,7 @@ impl Component for Window {
         spawn_tick(&sender);
         watch_polling_settings(&model.settings, &sender);
         model.open_saved_connections();
+        model.open_bench_console();
         ComponentParts { model, widgets: () }
     }
 

@@ -7,12 +7,11 @@ use std::net::IpAddr;
 use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 
-use quick_xml::XmlVersion;
-use quick_xml::events::{BytesStart, Event};
-
 use super::error::SessionError;
 use super::ssh::SshMasterPool;
 use super::transport::ConsoleIo;
+use crate::driver::xml::devices::Graphics;
+use crate::driver::xml::{DeviceKind, DomainXml};
 
 /// How a session reaches the VNC server.
 pub enum ConsoleTarget {
@@ -196,96 +195,57 @@ pub struct GraphicsInfo {
 }
 
 impl GraphicsInfo {
-    /// All graphics devices of a domain, in XML order (the order `virDomainOpenGraphicsFD`'s
-    /// index counts).
-    pub fn from_domain_xml(xml: &str) -> Result<Vec<GraphicsInfo>, SessionError> {
-        let mut reader = quick_xml::Reader::from_str(xml);
-        let mut path: Vec<String> = Vec::new();
-        let mut found: Vec<ParsedGraphics> = Vec::new();
-        loop {
-            let event = reader
-                .read_event()
-                .map_err(|error| SessionError::Protocol {
-                    detail: format!("domain XML: {error}"),
-                })?;
-            match event {
-                Event::Start(element) => {
-                    visit(&element, &path, &mut found);
-                    path.push(element.local_name().as_ref().to_owned());
-                }
-                Event::Empty(element) => visit(&element, &path, &mut found),
-                Event::End(_) => {
-                    path.pop();
-                }
-                Event::Eof => break,
-                _ => {}
-            }
-        }
-        Ok(found.into_iter().map(|parsed| parsed.info).collect())
-    }
-}
-
-struct ParsedGraphics {
-    info: GraphicsInfo,
-    /// A `<graphics>` may list several `<listen>` children; only the first counts.
-    listen_from_child: bool,
-}
-
-fn attribute(element: &BytesStart<'_>, name: &str) -> Option<String> {
-    element
-        .attributes()
-        .flatten()
-        .find(|attribute| attribute.key.local_name().as_ref() == name)
-        .and_then(|attribute| {
-            attribute
-                .normalized_value(XmlVersion::Implicit1_0)
-                .ok()
-                .map(|value| value.into_owned())
-        })
-}
-
-fn visit(element: &BytesStart<'_>, path: &[String], found: &mut Vec<ParsedGraphics>) {
-    let name = element.local_name();
-    let in_devices = path.len() == 2 && path[0] == "domain" && path[1] == "devices";
-    if in_devices && name.as_ref() == "graphics" {
-        let listen = match (attribute(element, "socket"), attribute(element, "listen")) {
-            (Some(socket), _) => GraphicsListen::Socket(Some(socket)),
-            (None, address) => GraphicsListen::Address(address),
-        };
-        found.push(ParsedGraphics {
-            info: GraphicsInfo {
-                kind: attribute(element, "type").unwrap_or_default(),
-                port: attribute(element, "port")
-                    .and_then(|port| port.parse::<i32>().ok())
-                    .and_then(|port| u16::try_from(port).ok())
-                    .filter(|port| *port > 0),
-                listen,
-                has_password: attribute(element, "passwd").is_some(),
+    /// One `<graphics>` element as the driver's XML model read it. The first `<listen>` child
+    /// decides where it listens (libvirt uses only that one); without children, the legacy
+    /// `socket` or `listen` attribute does.
+    pub fn from_model(graphics: &Graphics) -> GraphicsInfo {
+        let listen = match graphics.listens.first() {
+            Some(listen) => match listen.listen_type.as_deref() {
+                Some("socket") => GraphicsListen::Socket(listen.socket.clone()),
+                Some("none") => GraphicsListen::None,
+                _ => GraphicsListen::Address(
+                    listen
+                        .address
+                        .clone()
+                        .or_else(|| graphics.listen_attribute.clone()),
+                ),
             },
-            listen_from_child: false,
-        });
-        return;
+            None => match &graphics.socket {
+                Some(socket) => GraphicsListen::Socket(Some(socket.clone())),
+                None => GraphicsListen::Address(graphics.listen_attribute.clone()),
+            },
+        };
+        GraphicsInfo {
+            kind: graphics.graphics_type.clone().unwrap_or_default(),
+            port: graphics
+                .port
+                .and_then(|port| u16::try_from(port).ok())
+                .filter(|port| *port > 0),
+            listen,
+            has_password: graphics.has_password,
+        }
     }
-    let in_graphics = path.len() == 3 && path[1] == "devices" && path[2] == "graphics";
-    if !(in_graphics && name.as_ref() == "listen") {
-        return;
+
+    /// All graphics devices of a parsed domain, in XML order (the order
+    /// `virDomainOpenGraphicsFD`'s index counts).
+    pub fn from_domain(domain: &DomainXml) -> Vec<GraphicsInfo> {
+        domain
+            .devices
+            .iter()
+            .filter_map(|device| match &device.kind {
+                DeviceKind::Graphics(graphics) => Some(GraphicsInfo::from_model(graphics)),
+                _ => None,
+            })
+            .collect()
     }
-    let Some(graphics) = found.last_mut() else {
-        return;
-    };
-    if graphics.listen_from_child {
-        return;
+
+    /// All graphics devices of a domain's XML, in XML order.
+    pub fn from_domain_xml(xml: &str) -> Result<Vec<GraphicsInfo>, SessionError> {
+        let domain = DomainXml::parse(xml).map_err(|error| SessionError::Protocol {
+            detail: format!("domain XML: {error}"),
+        })?;
+        Ok(GraphicsInfo::from_domain(&domain))
     }
-    graphics.listen_from_child = true;
-    let legacy_address = match &graphics.info.listen {
-        GraphicsListen::Address(address) => address.clone(),
-        _ => None,
-    };
-    graphics.info.listen = match attribute(element, "type").as_deref() {
-        Some("socket") => GraphicsListen::Socket(attribute(element, "socket")),
-        Some("none") => GraphicsListen::None,
-        _ => GraphicsListen::Address(attribute(element, "address").or(legacy_address)),
-    };
 }
 
 /// How to reach a guest's VNC display from here.
@@ -426,7 +386,10 @@ mod tests {
         assert_eq!(graphics[3].listen, GraphicsListen::None);
         assert_eq!(graphics[4].port, None);
         assert_eq!(graphics[4].listen, GraphicsListen::Address(None));
-        assert!(GraphicsInfo::from_domain_xml("<domain><devices>").is_ok());
+        assert_eq!(
+            GraphicsInfo::from_domain_xml("<domain><name>x</name></domain>"),
+            Ok(vec![])
+        );
         assert!(GraphicsInfo::from_domain_xml("<domain></devices>").is_err());
     }
 

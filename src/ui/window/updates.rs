@@ -296,6 +296,7 @@ impl Window {
             }
             Shown::Nothing | Shown::Many => {}
         }
+        self.sync_consoles();
     }
 
     /// Opens the tab a `--show-*` option asked for.
