@@ -10,7 +10,7 @@ Each app runs in its own Xvfb + D-Bus session with throwaway settings (GSettings
 
 Usage: benches/scripts/fleet_window.py [--vms 500,2000] [--apps hangar,virt-manager]
                                        [--warmup 10] [--window 60] [--renderer cairo]
-Needs: Xvfb, dbus-daemon, xdotool, virt-manager, a release build of Hangar
+Needs: Xvfb, dbus-daemon, xdotool, virt-manager, python3-libvirt, a release build of Hangar
 (`cargo build --release`), and the fleet generator (`cargo run --release --example make_fleet`).
 """
 
@@ -26,6 +26,8 @@ from benchlib import ROOT, CLK_TCK, Session, cpu_ticks, make_fleet, rss_mib, sto
 def run_app(app: str, uri: str, args):
     session = Session(args.renderer)
     session.env["HANGAR_BENCH_EVENTS"] = f"{session.dir}/events"
+    # After the CPU window, Hangar scrolls the fleet for 10 s and reports its frame intervals.
+    session.env["HANGAR_BENCH_SCROLL"] = f"{args.warmup + args.window + 1}:10"
     try:
         if app == "virt-manager":
             for key in ("enable-cpu-poll", "enable-disk-poll", "enable-net-poll", "enable-memory-poll"):
@@ -61,7 +63,14 @@ def run_app(app: str, uri: str, args):
             "listed_s": listed_at,
             "cpu_percent": 100.0 * (c1 - c0) / CLK_TCK / (t1 - t0),
             "rss_mib": rss_mib(proc.pid),
+            "scroll": None,
         }
+        while app == "hangar" and time.monotonic() < t1 + 40 and proc.poll() is None:
+            lines = [line for line in events.read_text().splitlines() if line.startswith("scroll ")]
+            if lines:
+                result["scroll"] = dict(field.split("=") for field in lines[0].split()[1:])
+                break
+            time.sleep(0.2)
         stop(proc)
         return result
     finally:
@@ -91,13 +100,37 @@ def main() -> int:
             result = run_app(app, f"test://{fleet}", args)
             per_vm_kib = (result["rss_mib"] - floor["rss_mib"]) * 1024 / (vms - 1)
             rows.append((app, vms, result, per_vm_kib))
+    driver_share = {vms: test_driver_rss_kib(vms) for vms in [1] + [int(v) for v in args.vms.split(",")]}
     print(f"warm-up {args.warmup:.0f} s, CPU over {args.window:.0f} s, polling 1 s, GSK_RENDERER={args.renderer}")
     print("| app | VMs | window visible | all VMs listed | CPU (% of a core) | RSS | growth per VM |")
     print("|---|---|---|---|---|---|---|")
     for app, vms, r, per_vm in rows:
         print(f"| {app} | {vms} | {fmt(r['visible_s'], '.2f')} s | {fmt(r['listed_s'], '.2f')} s | "
               f"{r['cpu_percent']:.1f} | {r['rss_mib']:.0f} MiB | {fmt(per_vm, '.1f')} KiB |")
+    print("\nThe libvirt test driver runs inside each app's process and keeps its own copy of the fleet;")
+    print("a bare libvirt client (python3-libvirt) opening the same file and listing it grows by:")
+    for vms, kib in driver_share.items():
+        if vms > 1 and kib is not None and driver_share[1] is not None:
+            print(f"- {vms} VMs: {(kib - driver_share[1]) / (vms - 1):.1f} KiB per VM")
+    print("\nScrolling the fleet continuously for 10 s (2000 px/s, after the CPU window):")
+    print("| VMs | frames | median interval | p95 | max | intervals over 1.5 frames |")
+    print("|---|---|---|---|---|---|")
+    for app, vms, r, _ in rows:
+        if r.get("scroll"):
+            sc = r["scroll"]
+            print(f"| {vms} | {sc['frames']} | {sc['median_ms']} ms | {sc['p95_ms']} ms | {sc['max_ms']} ms | {sc['missed']} |")
     return 0
+
+
+def test_driver_rss_kib(vms: int):
+    """RSS growth of a bare libvirt client that opens the fleet file and lists it."""
+    code = (
+        "import libvirt\n"
+        "rss = lambda: [int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmRSS')][0]\n"
+        f"before = rss(); conn = libvirt.open('test://{make_fleet(vms)}'); conn.listAllDomains(); print(rss() - before)\n"
+    )
+    out = subprocess.run(["/usr/bin/python3", "-c", code], capture_output=True, text=True)
+    return int(out.stdout) if out.returncode == 0 else None
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 //! selected item's page, and the everyday actions. Driver updates stream in over one channel;
 //! nothing here calls libvirt — commands go through the driver's async handles.
 
+mod bench;
 mod charts;
 mod connections;
 mod console_sync;

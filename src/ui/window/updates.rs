@@ -228,6 +228,7 @@ impl Window {
         if self.hosts.values().all(|entry| entry.listed) {
             let line = format!("listed {:.3}\n", self.started.elapsed().as_secs_f64());
             let _ = std::fs::write(path, line);
+            super::bench::schedule_scroll(&self.layout.column_view, path);
         }
     }
 
