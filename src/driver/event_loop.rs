@@ -183,18 +183,7 @@ unsafe extern "C" fn update_handle(watch: c_int, events: c_int) {
 
 unsafe extern "C" fn remove_handle(watch: c_int) -> c_int {
     let Some(shared) = shared() else { return -1 };
-    let found = match shared
-        .lock()
-        .watches
-        .iter_mut()
-        .find(|entry| entry.id == watch && !entry.removed)
-    {
-        Some(entry) => {
-            entry.removed = true;
-            true
-        }
-        None => false,
-    };
+    let found = mark_removed(&mut shared.lock().watches, watch);
     shared.wake();
     if found { 0 } else { -1 }
 }
@@ -241,20 +230,49 @@ unsafe extern "C" fn update_timeout(timer: c_int, interval_ms: c_int) {
 
 unsafe extern "C" fn remove_timeout(timer: c_int) -> c_int {
     let Some(shared) = shared() else { return -1 };
-    let found = match shared
-        .lock()
-        .timers
-        .iter_mut()
-        .find(|entry| entry.id == timer && !entry.removed)
-    {
-        Some(entry) => {
-            entry.removed = true;
-            true
-        }
-        None => false,
-    };
+    let found = mark_removed(&mut shared.lock().timers, timer);
     shared.wake();
     if found { 0 } else { -1 }
+}
+
+/// A watch or a timer, as far as removal is concerned.
+trait Entry {
+    fn id(&self) -> c_int;
+    fn removed(&mut self) -> &mut bool;
+}
+
+impl Entry for Watch {
+    fn id(&self) -> c_int {
+        self.id
+    }
+    fn removed(&mut self) -> &mut bool {
+        &mut self.removed
+    }
+}
+
+impl Entry for Timer {
+    fn id(&self) -> c_int {
+        self.id
+    }
+    fn removed(&mut self) -> &mut bool {
+        &mut self.removed
+    }
+}
+
+/// Marks the live entry `id` removed (its free function runs later, from the loop); false if
+/// there is none.
+fn mark_removed(entries: &mut [impl Entry], id: c_int) -> bool {
+    match entries
+        .iter_mut()
+        .find(|entry| entry.id() == id)
+        .map(Entry::removed)
+    {
+        Some(removed) if !*removed => {
+            *removed = true;
+            true
+        }
+        _ => false,
+    }
 }
 
 fn due_after(interval_ms: c_int) -> Instant {
