@@ -170,12 +170,7 @@ unsafe extern "C" fn add_handle(
 
 unsafe extern "C" fn update_handle(watch: c_int, events: c_int) {
     let Some(shared) = shared() else { return };
-    if let Some(entry) = shared
-        .lock()
-        .watches
-        .iter_mut()
-        .find(|entry| entry.id == watch && !entry.removed)
-    {
+    if let Some(entry) = find_live(&mut shared.lock().watches, watch) {
         entry.events = events;
     }
     shared.wake();
@@ -216,12 +211,7 @@ unsafe extern "C" fn add_timeout(
 
 unsafe extern "C" fn update_timeout(timer: c_int, interval_ms: c_int) {
     let Some(shared) = shared() else { return };
-    if let Some(entry) = shared
-        .lock()
-        .timers
-        .iter_mut()
-        .find(|entry| entry.id == timer && !entry.removed)
-    {
+    if let Some(entry) = find_live(&mut shared.lock().timers, timer) {
         entry.interval_ms = interval_ms;
         entry.due = due_after(interval_ms);
     }
@@ -235,15 +225,19 @@ unsafe extern "C" fn remove_timeout(timer: c_int) -> c_int {
     if found { 0 } else { -1 }
 }
 
-/// A watch or a timer, as far as removal is concerned.
+/// A watch or a timer, as far as finding and removing it is concerned.
 trait Entry {
     fn id(&self) -> c_int;
     fn removed(&mut self) -> &mut bool;
+    fn is_removed(&self) -> bool;
 }
 
 impl Entry for Watch {
     fn id(&self) -> c_int {
         self.id
+    }
+    fn is_removed(&self) -> bool {
+        self.removed
     }
     fn removed(&mut self) -> &mut bool {
         &mut self.removed
@@ -254,25 +248,28 @@ impl Entry for Timer {
     fn id(&self) -> c_int {
         self.id
     }
+    fn is_removed(&self) -> bool {
+        self.removed
+    }
     fn removed(&mut self) -> &mut bool {
         &mut self.removed
     }
 }
 
+/// The entry `id`, unless it was removed.
+fn find_live<E: Entry>(entries: &mut [E], id: c_int) -> Option<&mut E> {
+    entries
+        .iter_mut()
+        .find(|entry| entry.id() == id)
+        .filter(|entry| !entry.is_removed())
+}
+
 /// Marks the live entry `id` removed (its free function runs later, from the loop); false if
 /// there is none.
 fn mark_removed(entries: &mut [impl Entry], id: c_int) -> bool {
-    match entries
-        .iter_mut()
-        .find(|entry| entry.id() == id)
-        .map(Entry::removed)
-    {
-        Some(removed) if !*removed => {
-            *removed = true;
-            true
-        }
-        _ => false,
-    }
+    find_live(entries, id)
+        .map(|entry| *entry.removed() = true)
+        .is_some()
 }
 
 fn due_after(interval_ms: c_int) -> Instant {
