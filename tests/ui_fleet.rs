@@ -121,7 +121,8 @@ fn qemu_machines() -> Vec<(String, u32)> {
 }
 
 /// The machines listed under each host row (keyed by the host row's subtitle, its URI when
-/// connected), as (name, state text), sorted.
+/// connected), as (name, state text), sorted. A row shown out of place (under another host, or
+/// above every host) is missing from its own host's list.
 fn machines_by_host(rows: &[Row]) -> BTreeMap<String, Vec<(String, String)>> {
     let mut hosts: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     let mut current = None;
@@ -159,11 +160,40 @@ fn vm_names(rows: &[Row]) -> Vec<String> {
         .collect()
 }
 
+/// Waits for a toast whose title contains `needle`; its title. Toasts leave after a few
+/// seconds, so this polls only the toasts, which is quick.
+fn wait_for_toast(app: &App, what: &str, needle: &str) -> String {
+    let mut last_seen = Vec::new();
+    let found = app.try_wait_for(WAIT, |app| {
+        last_seen = app.toasts();
+        last_seen
+            .iter()
+            .filter_map(|texts| texts.first())
+            .find(|title| title.contains(needle))
+            .cloned()
+    });
+    found.unwrap_or_else(|| {
+        panic!(
+            "timed out waiting for {what}; the last toasts were: {last_seen:?}\n{}",
+            app.log_tail()
+        )
+    })
+}
+
 fn wait_for_label(app: &App, what: &str, needle: &str) -> String {
-    app.wait_for(what, WAIT, |app| {
-        app.labels()
-            .into_iter()
+    let mut last_seen = Vec::new();
+    let found = app.try_wait_for(WAIT, |app| {
+        last_seen = app.labels();
+        last_seen
+            .iter()
             .find(|label| label.contains(needle))
+            .cloned()
+    });
+    found.unwrap_or_else(|| {
+        panic!(
+            "timed out waiting for {what}; the window's labels were: {last_seen:?}\n{}",
+            app.log_tail()
+        )
     })
 }
 
@@ -195,22 +225,26 @@ fn tree_lists_exactly_what_libvirt_reports_for_every_host() {
         "--connect",
         "qemu:///system",
     ]);
-    app.wait_for(
-        "every host's machines, as libvirt reports them",
-        WAIT,
-        |app| {
-            let shown = machines_by_host(&app.rows());
-            let want = [
-                (alpha.uri(), expected(&alpha.machines())),
-                (beta.uri(), expected(&beta.machines())),
-                ("qemu:///system".to_owned(), expected(&qemu_machines())),
-            ];
-            let all_match = shown.len() == 3
-                && want
-                    .iter()
-                    .all(|(uri, machines)| shown.get(uri) == Some(machines));
-            all_match.then_some(())
-        },
+    let mut last_difference = String::new();
+    let matched = app.try_wait_for(WAIT, |app| {
+        let shown = machines_by_host(&app.rows());
+        let want: BTreeMap<String, Vec<(String, String)>> = [
+            (alpha.uri(), expected(&alpha.machines())),
+            (beta.uri(), expected(&beta.machines())),
+            ("qemu:///system".to_owned(), expected(&qemu_machines())),
+        ]
+        .into_iter()
+        .collect();
+        if shown == want {
+            return Some(());
+        }
+        last_difference = format!("shown: {shown:#?}\nlibvirt: {want:#?}");
+        None
+    });
+    assert!(
+        matched.is_some(),
+        "the tree never showed every host's machines as libvirt reports them\n{last_difference}\n{}",
+        app.log_tail()
     );
 }
 
@@ -383,7 +417,7 @@ fn multi_select_acts_on_every_host_and_reports_each_result() {
         ];
         running.iter().all(|state| *state == RUNNING).then_some(())
     });
-    let summary = wait_for_label(&app, "the run summary", "3 started");
+    let summary = wait_for_toast(&app, "the run summary", "3 started");
     assert!(
         summary.contains("1 failed") && summary.contains(&broken.name),
         "{summary}"
@@ -404,7 +438,7 @@ fn multi_select_acts_on_every_host_and_reports_each_result() {
     app.wait_for("libvirt to report both machines off", WAIT, |_| {
         (alpha.state_of("off-a1") == SHUT_OFF && beta.state_of("off-b1") == SHUT_OFF).then_some(())
     });
-    wait_for_label(&app, "the force-off summary", "2 forced off");
+    wait_for_toast(&app, "the force-off summary", "2 forced off");
     assert_eq!(
         alpha.state_of("off-a2"),
         RUNNING,

@@ -304,8 +304,19 @@ impl FleetView {
                 }
             }
         }
+        let grew = !added.is_empty();
         children.splice(children.n_items(), 0, &added);
         self.host_filter.changed(gtk::FilterChange::Different);
+        if grew {
+            self.resort_after_insertion();
+        }
+    }
+
+    /// GTK 4.8's sort model sometimes places rows that a tree host just gained before every
+    /// other row (seen: a host's first machine shown at the very top, above all hosts, for as
+    /// long as the window lived). A full re-sort puts every row where the sorter says.
+    fn resort_after_insertion(&self) {
+        self.resort();
     }
 
     /// Adds or updates one machine of a host.
@@ -325,6 +336,7 @@ impl FleetView {
         let item = FleetItem::new_vm(vm);
         children.append(&item);
         self.vm_items.insert(key, item);
+        self.resort_after_insertion();
     }
 
     /// Removes one machine.

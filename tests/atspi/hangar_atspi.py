@@ -12,6 +12,7 @@ Commands:
   click NAME                 clicks the push button with that accessible name
   set-text NAME TEXT         sets the text of the entry with that accessible name
   labels                     every label text outside the fleet table (pages, toasts, dialogs)
+  toasts                     the label texts of each toast on screen: [[title, button], …]
   label-names                every label's accessible name outside the fleet table (what a
                              screen reader announces, e.g. a chart's "CPU 97 % …")
   controls                   every showing button, toggle, check box and entry: [[role, name], …]
@@ -86,6 +87,17 @@ def label_texts(node, skip=None):
             value = text.get_text(0, text.get_character_count()) if text else child.get_name()
             texts.append(value)
     return texts
+
+
+# libadwaita's toast overlay wraps the window's content, so its toasts sit this close to the
+# top; a shallow walk finds them in a fraction of the time a full walk of every page takes (the
+# full walk can outlast a toast's few seconds).
+TOAST_DEPTH = 6
+
+
+def toasts(app):
+    found = [node for node in walk(app, limit=TOAST_DEPTH) if node.get_name() == "AdwToastWidget"]
+    return [label_texts(node) for node in found]
 
 
 def rows(app):
@@ -198,6 +210,8 @@ def main():
     elif command == "labels":
         # Rows change all the time; reading them while they do is what `rows` is for.
         out = label_texts(app, skip=is_fleet_table)
+    elif command == "toasts":
+        out = toasts(app)
     elif command == "label-names":
         out = [node.get_name() for node in walk(app, skip=is_fleet_table)
                if node.get_role_name() == "label"]

@@ -203,18 +203,27 @@ impl App {
         &self,
         what: &str,
         timeout: Duration,
-        mut check: impl FnMut(&Self) -> Option<T>,
+        check: impl FnMut(&Self) -> Option<T>,
     ) -> T {
+        self.try_wait_for(timeout, check)
+            .unwrap_or_else(|| panic!("timed out waiting for {what}\n{}", self.log_tail()))
+    }
+
+    /// Polls `check` until it gives a value, or gives None once `timeout` passes — for callers
+    /// that explain a timeout themselves.
+    pub fn try_wait_for<T>(
+        &self,
+        timeout: Duration,
+        mut check: impl FnMut(&Self) -> Option<T>,
+    ) -> Option<T> {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(value) = check(self) {
-                return value;
+                return Some(value);
             }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}\n{}",
-                self.log_tail()
-            );
+            if Instant::now() >= deadline {
+                return None;
+            }
             std::thread::sleep(Duration::from_millis(300));
         }
     }
@@ -242,7 +251,12 @@ impl App {
         serde_json::from_value(self.must(&["labels"])).unwrap()
     }
 
-    fn log_tail(&self) -> String {
+    /// The texts of each toast on screen (title first).
+    pub fn toasts(&self) -> Vec<Vec<String>> {
+        serde_json::from_value(self.must(&["toasts"])).unwrap()
+    }
+
+    pub fn log_tail(&self) -> String {
         // SAFETY: kill(2) with signal 0 only checks that our child exists.
         let alive = unsafe { libc::kill(self.pid() as i32, 0) } == 0;
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
