@@ -1,6 +1,7 @@
-//! Drawing charts with plotters onto a cairo context: the full chart (grid, axis labels, soft
+//! Drawing charts onto a cairo context: the full chart with plotters (grid, axis labels, soft
 //! area fill under each line, legend, greyed stale tail, "not available" message) and the
-//! sparkline of a table cell. Gaps break lines; the stale tail is dashed over a grey shade.
+//! sparkline of a table cell with cairo alone. Gaps break lines; the stale tail is dashed over
+//! a grey shade.
 
 use std::fmt;
 use std::ops::Range;
@@ -11,13 +12,14 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters_cairo::CairoBackend;
 
-use super::model::{ChartLine, ChartModel, ChartState};
-use super::scale::ValueAxis;
+use super::model::{ChartModel, ChartState};
 use super::style::{ChartStyle, SparklineStyle};
-use crate::stats::{Series, Unit};
+use crate::stats::Series;
 use line::draw_line;
+use sparkline::draw_sparkline;
 
 mod line;
+mod sparkline;
 
 /// Drawing failed in cairo (e.g. the surface is in an error state).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,15 +103,15 @@ pub fn render_sparkline(
     series: &Series,
     style: &SparklineStyle,
 ) -> Result<(), RenderError> {
-    // Few points, thin lines: full-quality antialiasing costs little and keeps them smooth.
+    // The sparkline picks its antialiasing per part; the default is for its dot.
     isolated(cr, size, cairo::Antialias::Default, |cr| {
         draw_sparkline(cr, size, series, style)
     })
 }
 
-/// Runs `draw` with the context's state saved, `antialias` set and a clip of exactly `size`:
-/// plotters scales the context by clip extents ÷ size, so the clip must match the size for
-/// 1:1 pixels.
+/// Runs `draw` with the context's state saved, `antialias` set and a clip of exactly `size`
+/// (plotters scales the context by clip extents ÷ size, so the clip must match the size for
+/// 1:1 pixels; a sparkline must not spill out of its cell).
 fn isolated<T>(
     cr: &cairo::Context,
     size: (u32, u32),
@@ -365,42 +367,4 @@ fn draw_legend(
         x += i32::try_from(width).unwrap_or(0) + (font_size * 1.2).round() as i32;
     }
     Ok(())
-}
-
-fn draw_sparkline(
-    cr: &cairo::Context,
-    size: (u32, u32),
-    series: &Series,
-    style: &SparklineStyle,
-) -> Result<(), RenderError> {
-    let root = drawing_area(cr, size)?;
-    let line = ChartLine::from_series(series, None);
-    // No labels to keep round: CPU is 0–100 %, anything else fills the height (above a floor,
-    // so an idle domain's few bytes stay a flat line at the bottom).
-    let top = match series.unit {
-        Unit::Percent => 100.0,
-        unit => {
-            let floor = ValueAxis::for_data(unit, None).max;
-            line.max_value().map_or(floor, |max| (max * 1.1).max(floor))
-        }
-    };
-    let length = series.window.length.as_secs_f64().max(f64::EPSILON);
-    let mut chart = ChartBuilder::on(&root)
-        .margin(1)
-        .build_cartesian_2d(0.0..length, 0.0..top)?;
-    if let Some(stale) = line.stale {
-        let shade = style.stale.with_alpha(0.15).to_plotters().filled();
-        chart.draw_series(std::iter::once(Rectangle::new(
-            [(stale.from_x, 0.0), (stale.to_x, top)],
-            shade,
-        )))?;
-    }
-    draw_line(
-        &mut chart,
-        &line,
-        style.line,
-        style.fill_alpha,
-        style.line_width,
-        style.stale,
-    )
 }
