@@ -160,41 +160,41 @@ fn vm_names(rows: &[Row]) -> Vec<String> {
         .collect()
 }
 
-/// Waits for a toast whose title contains `needle`; its title. Toasts leave after a few
-/// seconds, so this polls only the toasts, which is quick.
-fn wait_for_toast(app: &App, what: &str, needle: &str) -> String {
+/// Waits until `read` gives a text containing `needle`; that text. A timeout shows the texts
+/// last read.
+fn wait_for_text(
+    app: &App,
+    what: &str,
+    needle: &str,
+    read: impl Fn(&App) -> Vec<String>,
+) -> String {
     let mut last_seen = Vec::new();
     let found = app.try_wait_for(WAIT, |app| {
-        last_seen = app.toasts();
-        last_seen
-            .iter()
-            .filter_map(|texts| texts.first())
-            .find(|title| title.contains(needle))
-            .cloned()
+        last_seen = read(app);
+        last_seen.iter().find(|text| text.contains(needle)).cloned()
     });
     found.unwrap_or_else(|| {
         panic!(
-            "timed out waiting for {what}; the last toasts were: {last_seen:?}\n{}",
+            "timed out waiting for {what}; last read: {last_seen:?}\n{}",
             app.log_tail()
         )
     })
 }
 
-fn wait_for_label(app: &App, what: &str, needle: &str) -> String {
-    let mut last_seen = Vec::new();
-    let found = app.try_wait_for(WAIT, |app| {
-        last_seen = app.labels();
-        last_seen
-            .iter()
-            .find(|label| label.contains(needle))
-            .cloned()
-    });
-    found.unwrap_or_else(|| {
-        panic!(
-            "timed out waiting for {what}; the window's labels were: {last_seen:?}\n{}",
-            app.log_tail()
-        )
+/// Waits for a toast whose title contains `needle`; its title. Toasts leave after a few
+/// seconds, so this reads only the toasts, which is quick.
+fn wait_for_toast(app: &App, what: &str, needle: &str) -> String {
+    wait_for_text(app, what, needle, |app| {
+        app.toasts()
+            .into_iter()
+            .filter_map(|texts| texts.into_iter().next())
+            .collect()
     })
+}
+
+/// Waits for a label anywhere outside the fleet table whose text contains `needle`.
+fn wait_for_label(app: &App, what: &str, needle: &str) -> String {
+    wait_for_text(app, what, needle, App::labels)
 }
 
 #[test]
