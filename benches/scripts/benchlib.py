@@ -5,6 +5,7 @@ Used by fleet_window.py (Hangar and virt-manager side by side) and perf_tab.py (
 
 import os
 import pathlib
+import select
 import shutil
 import signal
 import subprocess
@@ -51,21 +52,27 @@ class Session:
     def __init__(self, renderer: str, first_display: int = 70, size: str = "1600x1000"):
         self.dir = tempfile.mkdtemp(prefix="hangar-bench-")
         n = first_display
-        while os.path.exists(f"/tmp/.X11-unix/X{n}"):
+        while os.path.exists(f"/tmp/.X11-unix/X{n}") or os.path.exists(f"/tmp/.X{n}-lock"):
             n += 1
         self.display = n
-        self.xvfb = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", f"{size}x24", "-nolisten", "tcp"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # Xvfb writes its display number to -displayfd once it accepts clients: waiting for the
+        # socket file alone raced with the server's start (a client saw "cannot open display").
+        ready_read, ready_write = os.pipe()
+        self.xvfb = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", f"{size}x24", "-nolisten", "tcp",
+                                      "-noreset", "-displayfd", str(ready_write)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     pass_fds=(ready_write,))
+        os.close(ready_write)
+        with os.fdopen(ready_read) as ready:
+            ready_fds, _, _ = select.select([ready], [], [], 10)
+            if not ready_fds or not ready.readline().strip():
+                self.xvfb.kill()
+                raise RuntimeError(f"Xvfb did not start on :{n}")
         self.env = dict(os.environ, DISPLAY=f":{n}", GSETTINGS_BACKEND="keyfile",
                         XDG_CONFIG_HOME=f"{self.dir}/config", XDG_DATA_HOME=f"{self.dir}/data",
                         XDG_CACHE_HOME=f"{self.dir}/cache", GSK_RENDERER=renderer,
                         # Accessibility off in both toolkits: measure the apps, not the AT-SPI bridge.
                         NO_AT_BRIDGE="1", GTK_A11Y="none")
-        deadline = time.time() + 10
-        while not os.path.exists(f"/tmp/.X11-unix/X{n}"):
-            if time.time() > deadline:
-                raise RuntimeError("Xvfb did not start")
-            time.sleep(0.05)
         out = subprocess.run(["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
                              env=self.env, capture_output=True, text=True, check=True).stdout.split()
         self.env["DBUS_SESSION_BUS_ADDRESS"], self.bus_pid = out[0], int(out[1])
