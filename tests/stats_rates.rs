@@ -7,7 +7,9 @@ mod sim;
 use std::time::{Duration, Instant};
 
 use hangar::model::{ConnectionId, DomainState};
-use hangar::stats::{Availability, GapReason, Metric, Reading, Retention, StatsStore, Window};
+use hangar::stats::{
+    Availability, GapReason, Metric, Reading, Retention, StatsStore, TickSample, Window,
+};
 use sim::{Load, SimDomain, SimHost, host};
 
 const CONN: ConnectionId = ConnectionId(1);
@@ -268,6 +270,85 @@ fn disk_and_network_rates_are_per_second() {
     assert_close(value(&store, 0, Metric::DiskWriteOps), 120.0);
     assert_close(value(&store, 0, Metric::NetRx), 70e3);
     assert_close(value(&store, 0, Metric::NetTx), 65e3);
+}
+
+/// The sample as the driver sends it for a machine whose disks and NICs it did not read.
+fn devices_not_read(mut sample: TickSample) -> TickSample {
+    for (_, counters) in &mut sample.domains {
+        counters.disk_rd_bytes = None;
+        counters.disk_wr_bytes = None;
+        counters.disk_rd_reqs = None;
+        counters.disk_wr_reqs = None;
+        counters.net_rx_bytes = None;
+        counters.net_tx_bytes = None;
+        counters.devices_not_read = true;
+    }
+    sample
+}
+
+#[test]
+fn device_counters_read_every_few_ticks_give_rates_over_their_own_interval() {
+    let load = Load {
+        cores: 1.0,
+        disk_rd: 30_000_000,
+        net_rx: 1_000,
+        ..Load::cpu(1.0)
+    };
+    let (mut store, mut sim) = setup(vec![SimDomain::new(0, 2, load)]);
+    store.ingest(CONN, &sim.sample());
+    store.ingest(CONN, &sim.tick(1.0));
+    assert_close(value(&store, 0, Metric::DiskRead), 30e6);
+    // The load changes while the disks are not read: the last figure stands (no gap), and
+    // CPU goes on at every tick.
+    sim.domain(0).load.disk_rd = 10_000_000;
+    sim.domain(0).load.net_rx = 5_000;
+    sim.domain(0).load.cores = 0.5;
+    for _ in 0..3 {
+        store.ingest(CONN, &devices_not_read(sim.tick(1.0)));
+        assert_close(value(&store, 0, Metric::DiskRead), 30e6);
+        assert_close(value(&store, 0, Metric::NetRx), 1e3);
+        assert_close(value(&store, 0, Metric::GuestCpu), 25.0);
+    }
+    // Read again, four seconds after the last read: the rate over those four seconds, not
+    // four seconds' growth divided by one.
+    store.ingest(CONN, &sim.tick(1.0));
+    assert_close(value(&store, 0, Metric::DiskRead), 10e6);
+    assert_close(value(&store, 0, Metric::NetRx), 5e3);
+    let series = store
+        .series(
+            CONN,
+            &sim::uuid(0),
+            Metric::DiskRead,
+            Window::last(Duration::from_secs(60), sim.now),
+        )
+        .unwrap();
+    let values: Vec<_> = series.points.iter().map(|point| point.value).collect();
+    assert_eq!(values.len(), 6);
+    assert_eq!(values[0], None, "the first sample is a warm-up gap");
+    assert!(
+        values[1..].iter().all(Option::is_some),
+        "no gaps while the disks were not read: {values:?}"
+    );
+}
+
+#[test]
+fn a_restart_while_devices_are_not_read_drops_their_old_rates() {
+    let load = Load {
+        disk_rd: 30_000_000,
+        ..Load::cpu(1.0)
+    };
+    // Machine 5 has used 5 s of CPU, so a restart's counter goes back.
+    let (mut store, mut sim) = setup(vec![SimDomain::new(5, 2, load)]);
+    store.ingest(CONN, &sim.sample());
+    store.ingest(CONN, &sim.tick(1.0));
+    assert_close(value(&store, 5, Metric::DiskRead), 30e6);
+    sim.domain(0).restart();
+    store.ingest(CONN, &devices_not_read(sim.tick(1.0)));
+    assert_eq!(
+        value(&store, 5, Metric::DiskRead),
+        Reading::Gap(GapReason::Warmup),
+        "the rate from before the restart is gone"
+    );
 }
 
 #[test]

@@ -57,6 +57,19 @@ struct Tracked {
     seen_in_tick: u64,
     devices: Option<DeviceNames>,
     handle: Option<Domain>,
+    /// Whether its disks and NICs were ever read (a domain outside the device scope gets
+    /// them read at its first tick all the same, so its rows never start without them).
+    devices_read: bool,
+}
+
+impl Tracked {
+    fn set_state(&mut self, state: DomainState) {
+        self.state = state;
+        if !state.is_active() {
+            // Counters restart with the next boot: read its devices at once then.
+            self.devices_read = false;
+        }
+    }
 }
 
 /// Domains whose state a tick saw change (new, removed, or a different state): the worker
@@ -82,21 +95,45 @@ pub(crate) struct Sampler {
     host: HostCounters,
     tick_number: u64,
     last_count: usize,
-    /// Domains that get per-device fallback calls; `None`: all. Kept across sessions.
-    device_scope: Option<HashSet<DomainUuid>>,
+    /// Which domains get per-device fallback calls at every tick. Kept across sessions.
+    device_scope: DeviceStatsScope,
 }
 
-/// Which domains get per-device (disk and NIC) statistics on drivers without bulk block and
-/// interface statistics, where every device costs a libvirt call per tick. Drivers with bulk
-/// statistics always report every domain; so does every driver for CPU, memory and state.
+/// Which domains get per-device (disk and NIC) statistics at every tick on drivers without
+/// bulk block and interface statistics, where every device costs a libvirt call per tick.
+/// Drivers with bulk statistics always report every domain; so does every driver for CPU,
+/// memory and state.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum DeviceStatsScope {
     /// Every active domain (the default).
     #[default]
     All,
-    /// Only these domains (e.g. the rows on screen and open VM pages); the others' disk and
-    /// network counters are `None` (not reported) on such drivers.
-    Only(HashSet<DomainUuid>),
+    /// These domains at every tick (e.g. the rows on screen and open VM pages); every other
+    /// active domain at its first tick and then once every `others_every` ticks, spread over
+    /// the ticks by UUID (0: never again). At the ticks between, the others' disk and network
+    /// counters are `None` and marked `devices_not_read`, so their last rates stand.
+    Only {
+        domains: HashSet<DomainUuid>,
+        others_every: u32,
+    },
+}
+
+impl DeviceStatsScope {
+    /// Whether `uuid`'s devices are read at tick `tick` (`read_before`: they were read once).
+    fn reads(&self, uuid: &DomainUuid, tick: u64, read_before: bool) -> bool {
+        match self {
+            Self::All => true,
+            Self::Only {
+                domains,
+                others_every,
+            } => {
+                domains.contains(uuid)
+                    || !read_before
+                    || (*others_every > 0
+                        && (tick + u64::from(uuid.0[15])) % u64::from(*others_every) == 0)
+            }
+        }
+    }
 }
 
 /// Bulk statistics flags for the enabled groups (state is always read).
@@ -254,16 +291,14 @@ impl Sampler {
                     seen_in_tick: 0,
                     devices: Some(devices),
                     handle: None,
+                    devices_read: false,
                 },
             );
         }
     }
 
     pub(crate) fn set_device_scope(&mut self, scope: DeviceStatsScope) {
-        self.device_scope = match scope {
-            DeviceStatsScope::All => None,
-            DeviceStatsScope::Only(domains) => Some(domains),
-        };
+        self.device_scope = scope;
     }
 
     #[cfg(test)]
@@ -284,8 +319,9 @@ impl Sampler {
             seen_in_tick: tick,
             devices: None,
             handle: None,
+            devices_read: false,
         });
-        entry.state = state;
+        entry.set_state(state);
         entry.devices = Some(devices);
     }
 
@@ -457,13 +493,16 @@ impl Sampler {
         groups: StatsGroups,
     ) {
         let (want_info, mut want_block, mut want_net) = self.needs_fallback(groups);
-        if self
-            .device_scope
-            .as_ref()
-            .is_some_and(|scope| !scope.contains(&uuid))
-        {
-            want_block = false;
-            want_net = false;
+        if want_block || want_net {
+            let read_before = self.tracked.get(&uuid).is_some_and(|t| t.devices_read);
+            if !self
+                .device_scope
+                .reads(&uuid, self.tick_number, read_before)
+            {
+                want_block = false;
+                want_net = false;
+                counters.devices_not_read = true;
+            }
         }
         if want_info {
             if let Some(info) = fallback(&mut self.caps.info_call, domain.info()) {
@@ -542,6 +581,7 @@ impl Sampler {
                 seen_in_tick: tick,
                 devices: None,
                 handle: None,
+                devices_read: false,
             }),
         };
         match tracked.handle.take() {
@@ -561,9 +601,11 @@ impl Sampler {
             .unwrap_or_default()
     }
 
+    /// Keeps the device names after a tick read the devices' statistics.
     fn put_devices(&mut self, uuid: DomainUuid, devices: DeviceNames) {
         if let Some(tracked) = self.tracked.get_mut(&uuid) {
             tracked.devices = Some(devices);
+            tracked.devices_read = true;
         }
     }
 
@@ -595,7 +637,7 @@ impl Sampler {
                 Some(tracked) => {
                     if tracked.state != state {
                         changes.changed.push(*uuid);
-                        tracked.state = state;
+                        tracked.set_state(state);
                     }
                     tracked.seen_in_tick = tick;
                 }
@@ -608,6 +650,7 @@ impl Sampler {
                             seen_in_tick: tick,
                             devices: None,
                             handle: None,
+                            devices_read: false,
                         },
                     );
                 }
@@ -705,18 +748,37 @@ mod tests {
             .map(|d| DomainUuid(*d.uuid().unwrap().as_bytes()))
             .collect();
         let focus = running[0];
-        sampler.set_device_scope(DeviceStatsScope::Only(HashSet::from([focus])));
-        let (sample, _) = sampler.tick(&conn, StatsGroups::default()).unwrap();
-        for (uuid, counters) in &sample.domains {
-            if *uuid == focus {
-                assert!(counters.disk_rd_bytes.is_some() && counters.net_tx_bytes.is_some());
-            } else {
-                assert_eq!(counters.disk_rd_bytes, None);
-                assert_eq!(counters.net_tx_bytes, None);
+        let others_every = 4;
+        sampler.set_device_scope(DeviceStatsScope::Only {
+            domains: HashSet::from([focus]),
+            others_every,
+        });
+        // The first tick reads every domain's devices (rows never start without them); after
+        // that the others' every fourth tick, spread over the ticks.
+        let mut reads: HashMap<DomainUuid, Vec<bool>> = HashMap::new();
+        for _ in 0..1 + 2 * others_every {
+            let (sample, _) = sampler.tick(&conn, StatsGroups::default()).unwrap();
+            for (uuid, counters) in &sample.domains {
+                if running.contains(uuid) {
+                    // CPU and memory still come for every domain at every tick.
+                    assert!(counters.cpu_time_ns.is_some());
+                    let read = counters.disk_rd_bytes.is_some() && counters.net_tx_bytes.is_some();
+                    assert_eq!(read, !counters.devices_not_read);
+                    if !read {
+                        assert_eq!(counters.disk_rd_bytes, None);
+                        assert_eq!(counters.net_tx_bytes, None);
+                    }
+                    reads.entry(*uuid).or_default().push(read);
+                }
             }
-            if running.contains(uuid) {
-                // CPU and memory still come for every domain.
-                assert!(counters.cpu_time_ns.is_some());
+        }
+        for (uuid, reads) in &reads {
+            assert!(reads[0], "first tick reads every domain");
+            let later = reads[1..].iter().filter(|read| **read).count();
+            if *uuid == focus {
+                assert_eq!(later, reads.len() - 1, "the focus is read at every tick");
+            } else {
+                assert_eq!(later, 2, "read every {others_every} ticks: {reads:?}");
             }
         }
         sampler.set_device_scope(DeviceStatsScope::All);

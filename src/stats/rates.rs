@@ -23,13 +23,35 @@ const COUNTERS: usize = 7;
 /// counter granularity into nonsense).
 const MIN_INTERVAL_SECS: f64 = 0.001;
 
+/// The disk and network counters (indices `DEVICES..COUNTERS`), which a tick may not read.
+const DEVICES: usize = 1;
+
 /// The counters of a domain's previous sample.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct Baseline {
+    /// When the CPU counter was read.
     taken_at: Option<Instant>,
+    /// When the disk and network counters were read: for machines off screen the driver reads
+    /// them only every few ticks, and their rates must span the real interval.
+    devices_taken_at: Option<Instant>,
     counters: [u64; COUNTERS],
     /// Bit `i` set: `counters[i]` holds a real previous value.
     valid: u8,
+    /// The disk and network rates of the last tick that read them, repeated by ticks that did
+    /// not (a figure a few seconds old, not a gap).
+    device_rates: [Rate; COUNTERS - DEVICES],
+}
+
+impl Default for Baseline {
+    fn default() -> Self {
+        Self {
+            taken_at: None,
+            devices_taken_at: None,
+            counters: [0; COUNTERS],
+            valid: 0,
+            device_rates: [Rate::Gap(GapReason::Warmup); COUNTERS - DEVICES],
+        }
+    }
 }
 
 /// The state of one metric in the latest sample, without its value (kept beside the values).
@@ -117,13 +139,9 @@ impl Baseline {
             *self = Self::default();
             return Readings::gaps(GapReason::Inactive);
         }
-        // Multiplying by the reciprocal: one division per domain instead of seven.
-        let per_second = self
-            .taken_at
-            .and_then(|previous| at.checked_duration_since(previous))
-            .map(|elapsed| elapsed.as_secs_f64())
-            .filter(|seconds| *seconds >= MIN_INTERVAL_SECS)
-            .map(f64::recip);
+        let cpu_per_second = per_second(self.taken_at, at);
+        let devices_per_second = per_second(self.devices_taken_at, at);
+        let devices_read = !counters.devices_not_read;
         let current = [
             counters.cpu_time_ns,
             counters.disk_rd_bytes,
@@ -140,9 +158,18 @@ impl Baseline {
             && cpu < self.counters[CPU]
         {
             self.valid = 0;
+            self.device_rates = [Rate::Gap(GapReason::Warmup); COUNTERS - DEVICES];
         }
         let mut rates = [Rate::NotAvailable; COUNTERS];
         for (index, value) in current.into_iter().enumerate() {
+            let per_second = if index < DEVICES {
+                cpu_per_second
+            } else if devices_read {
+                devices_per_second
+            } else {
+                rates[index] = self.device_rates[index - DEVICES];
+                continue;
+            };
             let bit = 1u8 << index;
             let Some(value) = value else {
                 self.valid &= !bit;
@@ -159,6 +186,10 @@ impl Baseline {
             self.valid |= bit;
         }
         self.taken_at = Some(at);
+        if devices_read {
+            self.devices_taken_at = Some(at);
+            self.device_rates.copy_from_slice(&rates[DEVICES..]);
+        }
 
         let mut readings = Readings::gaps(GapReason::Warmup);
         let cores = rates[CPU].map(|ns| Rate::Value(ns / 1e9));
@@ -185,6 +216,16 @@ impl Baseline {
     fn has(&self, index: usize) -> bool {
         self.valid & (1 << index) != 0
     }
+}
+
+/// The factor that turns a counter's growth since `previous` into a rate per second (one
+/// multiplication per counter instead of a division), if the interval is long enough.
+fn per_second(previous: Option<Instant>, at: Instant) -> Option<f64> {
+    previous
+        .and_then(|previous| at.checked_duration_since(previous))
+        .map(|elapsed| elapsed.as_secs_f64())
+        .filter(|seconds| *seconds >= MIN_INTERVAL_SECS)
+        .map(f64::recip)
 }
 
 /// `cores` busy as a percentage of `capacity` CPUs. Clamped to 0–100: scheduling jitter between

@@ -55,6 +55,10 @@ pub struct DomainCounters {
     pub net_rx_bytes: Option<u64>,
     /// Bytes sent on all interfaces (sum of `net.N.tx.bytes`).
     pub net_tx_bytes: Option<u64>,
+    /// The disk and network counters were not read this tick (the driver reads them less often
+    /// for machines off screen, see `DeviceStatsScope`): they are `None`, and the previous disk
+    /// and network rates still stand, rather than becoming gaps.
+    pub devices_not_read: bool,
 }
 
 /// Host-level facts needed to turn domain counters into host-relative figures.

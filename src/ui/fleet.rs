@@ -356,6 +356,11 @@ impl FleetView {
         self.vm_items.iter()
     }
 
+    /// The machines whose rows are on screen or about to be (bound by GTK).
+    pub fn bound_vms(&self) -> std::collections::HashSet<(ConnectionId, DomainUuid)> {
+        self.cells.bound_vms()
+    }
+
     /// Redraws the visible cells of rows that changed; with `all`, every visible cell.
     pub fn refresh(&self, all: bool) {
         if all {

@@ -7,6 +7,7 @@ mod charts;
 mod connections;
 mod console_sync;
 mod context_menu;
+mod device_scope;
 mod layout;
 mod sparklines;
 mod updates;

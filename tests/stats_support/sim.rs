@@ -133,6 +133,7 @@ impl SimDomain {
             disk_wr_reqs: io(3),
             net_rx_bytes: io(4),
             net_tx_bytes: io(5),
+            devices_not_read: false,
         }
     }
 }

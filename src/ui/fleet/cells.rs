@@ -3,7 +3,9 @@
 //! only those whose row changed — the cost follows the window, not the fleet.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+use hangar::model::{ConnectionId, DomainUuid};
 
 use gtk::prelude::*;
 
@@ -98,6 +100,16 @@ impl BoundCells {
                 spark.queue_draw();
             }
         }
+    }
+
+    /// The machines whose rows have bound cells: those on screen and the margin of rows
+    /// around them that GTK keeps bound.
+    pub fn bound_vms(&self) -> HashSet<(ConnectionId, DomainUuid)> {
+        self.cells
+            .borrow()
+            .values()
+            .filter_map(|cell| cell.item.vm().map(|vm| (vm.connection, vm.uuid)))
+            .collect()
     }
 
     /// A cell came on screen: catches up with changes it skipped while off screen.

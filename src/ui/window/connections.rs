@@ -9,7 +9,7 @@ use adw::prelude::*;
 use relm4::prelude::*;
 
 use hangar::cli::{Options, ShowPage};
-use hangar::driver::{ConnectionState, DomainInfo, Inventory};
+use hangar::driver::{ConnectionState, DeviceStatsScope, DomainInfo, Inventory};
 use hangar::fleet::{HostStatus, HostSummary};
 use hangar::model::{ConnectionId, DomainUuid};
 use hangar::saved_connections::SavedConnection;
@@ -33,6 +33,8 @@ pub struct HostEntry {
     pub stale_since: Option<Instant>,
     /// Whether its machines have been listed once (for the benchmark hook).
     pub listed: bool,
+    /// The device statistics scope last sent to the driver (see `device_scope.rs`).
+    pub device_scope: DeviceStatsScope,
 }
 
 impl HostEntry {
@@ -106,6 +108,7 @@ impl Window {
             domains: HashMap::new(),
             stale_since: None,
             listed: false,
+            device_scope: DeviceStatsScope::All,
         };
         self.fleet.upsert_host(entry.summary(id));
         self.hosts.insert(id, entry);

@@ -93,6 +93,7 @@ impl Window {
         self.refresh_shown_page();
         if ticked {
             self.charts_ticked();
+            self.update_device_scopes();
         }
     }
 
@@ -244,6 +245,7 @@ impl Window {
             _ => Shown::Many,
         };
         self.charts_follow_selection();
+        self.update_device_scopes();
         match self.shown {
             Shown::Nothing => self.layout.show_page("overview", false),
             Shown::Many => {
