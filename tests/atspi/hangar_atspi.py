@@ -144,7 +144,8 @@ def select(app, names):
     picked = []
     for i in range(listing.get_child_count()):
         row = listing.get_child_at_index(i)
-        texts = label_texts(row) if row is not None else []
+        # The name cell's layout not shown has empty labels (see Row::name_line in session.rs).
+        texts = [text for text in label_texts(row) if text] if row is not None else []
         if texts and texts[0] in wanted:
             selection.select_child(i)
             picked.append(texts[0])

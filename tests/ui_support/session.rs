@@ -285,22 +285,24 @@ pub struct Row {
 }
 
 impl Row {
-    /// The name (host label or VM name).
-    pub fn name(&self) -> &str {
+    /// The name cell's n-th text. The cell holds a two-line and a one-line layout; the one
+    /// not shown has empty labels, which screen readers skip, and so does this.
+    fn name_line(&self, n: usize) -> &str {
         self.cells
             .first()
-            .and_then(|c| c.first())
+            .and_then(|c| c.iter().filter(|text| !text.is_empty()).nth(n))
             .map(String::as_str)
             .unwrap_or("")
     }
 
+    /// The name (host label or VM name).
+    pub fn name(&self) -> &str {
+        self.name_line(0)
+    }
+
     /// The name cell's second line (URI or status for hosts, title for VMs).
     pub fn subtitle(&self) -> &str {
-        self.cells
-            .first()
-            .and_then(|c| c.get(1))
-            .map(String::as_str)
-            .unwrap_or("")
+        self.name_line(1)
     }
 
     /// The State column's text (for hosts, "N machines" or the status).
