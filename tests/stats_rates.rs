@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use hangar::model::{ConnectionId, DomainState};
 use hangar::stats::{
-    Availability, GapReason, Metric, Reading, Retention, StatsStore, TickSample, Window,
+    Availability, GapReason, Metric, Reading, Retention, Series, StatsStore, TickSample, Window,
 };
 use sim::{Load, SimDomain, SimHost, host};
 
@@ -25,6 +25,18 @@ fn value(store: &StatsStore, n: u32, metric: Metric) -> Reading {
         .latest(CONN, &sim::uuid(n))
         .expect("the domain is known")
         .get(metric)
+}
+
+/// The last minute of a domain's series of `metric`.
+fn last_minute(store: &StatsStore, sim: &SimHost, n: u32, metric: Metric) -> Series {
+    store
+        .series(
+            CONN,
+            &sim::uuid(n),
+            metric,
+            Window::last(Duration::from_secs(60), sim.now),
+        )
+        .expect("the domain is known")
 }
 
 fn assert_close(reading: Reading, expected: f64) {
@@ -68,14 +80,7 @@ fn the_first_sample_gives_no_rate_but_does_give_memory() {
     );
     store.ingest(CONN, &sim.tick(1.0));
     assert_close(value(&store, 0, Metric::GuestCpu), 50.0);
-    let series = store
-        .series(
-            CONN,
-            &sim::uuid(0),
-            Metric::GuestCpu,
-            Window::last(Duration::from_secs(60), sim.now),
-        )
-        .unwrap();
+    let series = last_minute(&store, &sim, 0, Metric::GuestCpu);
     let values: Vec<_> = series.points.iter().map(|point| point.value).collect();
     assert_eq!(values.len(), 2);
     assert_eq!(values[0], None, "no fake zero before the first rate");
@@ -101,14 +106,7 @@ fn a_counter_going_backwards_restarts_the_series_without_a_spike() {
     );
     store.ingest(CONN, &sim.tick(1.0));
     assert_close(value(&store, 5, Metric::GuestCpu), 25.0);
-    let series = store
-        .series(
-            CONN,
-            &sim::uuid(5),
-            Metric::GuestCpu,
-            Window::last(Duration::from_secs(60), sim.now),
-        )
-        .unwrap();
+    let series = last_minute(&store, &sim, 5, Metric::GuestCpu);
     let values: Vec<_> = series.points.iter().map(|point| point.value).collect();
     // Warm-up gap, five real values, the restart's gap, then the series continues.
     assert_eq!(values.len(), 8);
@@ -142,14 +140,7 @@ fn a_shut_off_domain_is_a_gap_not_zeros_and_restarts_with_a_warmup() {
         Reading::Gap(GapReason::Warmup)
     );
     store.ingest(CONN, &sim.tick(1.0));
-    let series = store
-        .series(
-            CONN,
-            &sim::uuid(0),
-            Metric::GuestCpu,
-            Window::last(Duration::from_secs(60), sim.now),
-        )
-        .unwrap();
+    let series = last_minute(&store, &sim, 0, Metric::GuestCpu);
     let values: Vec<_> = series.points.iter().map(|point| point.value).collect();
     assert_eq!(values.len(), 7);
     assert_eq!(
@@ -158,14 +149,7 @@ fn a_shut_off_domain_is_a_gap_not_zeros_and_restarts_with_a_warmup() {
         "off, then warm-up"
     );
     assert!(values[1].is_some() && values[6].is_some());
-    let memory = store
-        .series(
-            CONN,
-            &sim::uuid(0),
-            Metric::MemUsed,
-            Window::last(Duration::from_secs(60), sim.now),
-        )
-        .unwrap();
+    let memory = last_minute(&store, &sim, 0, Metric::MemUsed);
     let memory: Vec<_> = memory
         .points
         .iter()
@@ -202,37 +186,16 @@ fn unreported_counters_are_not_available_rather_than_gaps() {
             Reading::NotAvailable,
             "{metric:?}"
         );
-        let series = store
-            .series(
-                CONN,
-                &sim::uuid(0),
-                metric,
-                Window::last(Duration::from_secs(60), sim.now),
-            )
-            .unwrap();
+        let series = last_minute(&store, &sim, 0, metric);
         assert_eq!(series.availability, Availability::NotAvailable);
         assert!(series.points.iter().all(|point| point.value.is_none()));
     }
-    let cpu = store
-        .series(
-            CONN,
-            &sim::uuid(0),
-            Metric::GuestCpu,
-            Window::last(Duration::from_secs(60), sim.now),
-        )
-        .unwrap();
+    let cpu = last_minute(&store, &sim, 0, Metric::GuestCpu);
     assert_eq!(cpu.availability, Availability::Available);
     // Still "not available" (not merely a gap) after the domain shuts down.
     sim.domain(0).state = DomainState::ShutOff;
     store.ingest(CONN, &sim.tick(1.0));
-    let series = store
-        .series(
-            CONN,
-            &sim::uuid(0),
-            Metric::DiskRead,
-            Window::last(Duration::from_secs(60), sim.now),
-        )
-        .unwrap();
+    let series = last_minute(&store, &sim, 0, Metric::DiskRead);
     assert!(series.is_not_available());
 }
 
@@ -314,14 +277,7 @@ fn device_counters_read_every_few_ticks_give_rates_over_their_own_interval() {
     store.ingest(CONN, &sim.tick(1.0));
     assert_close(value(&store, 0, Metric::DiskRead), 10e6);
     assert_close(value(&store, 0, Metric::NetRx), 5e3);
-    let series = store
-        .series(
-            CONN,
-            &sim::uuid(0),
-            Metric::DiskRead,
-            Window::last(Duration::from_secs(60), sim.now),
-        )
-        .unwrap();
+    let series = last_minute(&store, &sim, 0, Metric::DiskRead);
     let values: Vec<_> = series.points.iter().map(|point| point.value).collect();
     assert_eq!(values.len(), 6);
     assert_eq!(values[0], None, "the first sample is a warm-up gap");
