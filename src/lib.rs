@@ -14,6 +14,7 @@ pub mod fleetgen;
 pub mod i18n;
 pub mod model;
 pub mod perf;
+pub mod renderer;
 pub mod saved_connections;
 pub mod secrets;
 pub mod stats;

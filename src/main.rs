@@ -4,11 +4,13 @@ mod ui;
 
 use std::process::ExitCode;
 
-use hangar::{cli, config, i18n};
+use hangar::{cli, config, i18n, renderer};
 
 fn main() -> ExitCode {
     // SAFETY: first statement of `main`; no other thread has been started.
     unsafe { i18n::init() };
+    // SAFETY: still before any other thread.
+    unsafe { renderer::apply() };
     limit_malloc_arenas();
     let args: Vec<String> = std::env::args().collect();
     // `--help`, `--version` and bad options are answered here, before any GTK or D-Bus work;
@@ -33,8 +35,8 @@ fn main() -> ExitCode {
 
 /// glibc gives each thread that allocates its own malloc arena (up to 8 per core). The driver's
 /// worker threads allocate and free libvirt's replies all the time, and every arena keeps its own
-/// freed pages: with 2000 machines that was ~45 MB of resident memory holding nothing. Two arenas
-/// (the GTK thread and everyone else) keep the contention low and the memory in use.
+/// freed pages: with 2000 machines that was ~45 MB of resident memory holding nothing. One arena
+/// for every thread: the threads mostly wait on libvirt or the frame clock, so contention is low.
 fn limit_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: called from `main` before any other thread exists; mallopt only tunes the allocator.

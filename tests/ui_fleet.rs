@@ -542,3 +542,26 @@ fn every_control_has_an_accessible_name() {
         "controls without an accessible name: {unnamed:?}"
     );
 }
+
+/// Drawing with Cairo (as this session asks, and as Hangar chooses itself without a GPU), GTK
+/// must not load OpenGL at all: Mesa's software GL is ~55 MB of resident libraries that would
+/// draw nothing (see `src/renderer.rs`).
+#[test]
+fn drawing_with_cairo_leaves_opengl_unloaded() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if missing(session::tools_missing()) {
+        return;
+    }
+    let session = Session::start("cairo");
+    let app = session.launch(&[]);
+    let maps = std::fs::read_to_string(format!("/proc/{}/maps", app.pid())).unwrap();
+    let opengl: Vec<&str> = maps
+        .lines()
+        .filter(|line| {
+            ["libLLVM", "_dri.so", "libGLX_mesa", "libEGL_mesa"]
+                .iter()
+                .any(|lib| line.contains(lib))
+        })
+        .collect();
+    assert!(opengl.is_empty(), "OpenGL libraries mapped: {opengl:#?}");
+}
