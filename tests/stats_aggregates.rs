@@ -132,6 +132,53 @@ fn fleet_totals_weight_percentages_by_host_size() {
     assert!((host_disk.current().unwrap() - 6000.0).abs() < 20.0);
 }
 
+/// Hosts tick at their own phase: between one host's tick and the other's, the newest slot
+/// holds only one host. The fleet series must end at the last slot both reported, not dip to
+/// a partial total at "now".
+#[test]
+fn the_fleet_series_ends_at_the_newest_slot_every_live_host_reported() {
+    let mut store = StatsStore::new(Retention::default());
+    let (mut a, mut b) = two_hosts(Instant::now());
+    feed(&mut store, &mut a, &mut b, 3);
+    let both = store.fleet_latest().get(HostMetric::MemTotal);
+    assert_close(both, 80.0 * GIB);
+    let series = |store: &StatsStore, metric, now| {
+        store.fleet_series(metric, Window::last(Duration::from_secs(60), now))
+    };
+    let before = series(&store, HostMetric::MemTotal, a.now).points.len();
+
+    store.ingest(A, &a.tick(1.0));
+    let memory = series(&store, HostMetric::MemTotal, a.now);
+    assert_eq!(
+        memory.points.len(),
+        before,
+        "the slot only A reported is not drawn yet"
+    );
+    assert_close(Reading::Value(memory.current().unwrap().into()), 80.0 * GIB);
+    let cpu = series(&store, HostMetric::CpuPercent, a.now);
+    assert!(
+        (cpu.current().unwrap() - 24.375).abs() < 0.1,
+        "{:?}",
+        cpu.current()
+    );
+
+    store.ingest(B, &b.tick(1.0));
+    let memory = series(&store, HostMetric::MemTotal, a.now);
+    assert_eq!(
+        memory.points.len(),
+        before + 1,
+        "both reported: the slot is drawn"
+    );
+    assert_close(Reading::Value(memory.current().unwrap().into()), 80.0 * GIB);
+
+    // A stale host does not hold the series back.
+    store.mark_stale(B, b.now + Duration::from_secs(2));
+    store.ingest(A, &a.tick(1.0));
+    let memory = series(&store, HostMetric::MemTotal, a.now);
+    assert_eq!(memory.points.len(), before + 2);
+    assert_close(Reading::Value(memory.current().unwrap().into()), 16.0 * GIB);
+}
+
 #[test]
 fn a_stale_host_shows_in_the_fleet_figures() {
     let mut store = StatsStore::new(Retention::default());

@@ -214,14 +214,37 @@ impl StatsStore {
 
     /// The sum over all connected hosts of one host total over `window`, slot by slot
     /// (percentages are of the summed capacity of the hosts reporting at that slot).
+    ///
+    /// The series ends at the newest slot every live host has reported: hosts tick at their
+    /// own phase, and a slot summed before the last of them reports would be a partial total —
+    /// a dip at "now" and a current value of only some hosts. A stale host does not hold the
+    /// series back; it is left out of the slots it has no data for.
     pub fn fleet_series(&self, metric: HostMetric, window: Window) -> Series {
         let mut series = Series::new(metric.unit(), window);
-        let newest = self
+        let newest_at = self
             .connections
             .values()
             .filter_map(|stats| stats.last)
-            .max_by_key(|(at, _)| *at);
-        let Some((last_at, last_slot)) = newest else {
+            .map(|(at, _)| at)
+            .max();
+        let Some(last_at) = newest_at else {
+            return series;
+        };
+        let complete_slot = self
+            .connections
+            .values()
+            .filter(|stats| stats.stale_since.is_none())
+            .filter_map(|stats| stats.last)
+            .map(|(_, slot)| slot)
+            .min();
+        let Some(last_slot) = complete_slot.or_else(|| {
+            // Every host is stale: what they have is complete up to the newest of them.
+            self.connections
+                .values()
+                .filter_map(|stats| stats.last)
+                .map(|(_, slot)| slot)
+                .max()
+        }) else {
             return series;
         };
         series.last_sample_at = Some(last_at);
