@@ -7,7 +7,7 @@ mod cells;
 pub mod columns;
 pub mod item;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -239,10 +239,12 @@ impl FleetView {
         }
         let id = host.id;
         let item = FleetItem::new_host(host);
-        self.hosts.append(&item);
-        if let Some(children) = item.children() {
-            self.vm_stores.append(&children);
-        }
+        self.keeping_top(|| {
+            self.hosts.append(&item);
+            if let Some(children) = item.children() {
+                self.vm_stores.append(&children);
+            }
+        });
         self.host_items.insert(id, item);
     }
 
@@ -316,7 +318,34 @@ impl FleetView {
     /// other row (seen: a host's first machine shown at the very top, above all hosts, for as
     /// long as the window lived). A full re-sort puts every row where the sorter says.
     fn resort_after_insertion(&self) {
-        self.resort();
+        self.keeping_top(|| self.resort());
+    }
+
+    /// Runs `change` and, if the list was scrolled to its top, shows the top again afterwards.
+    /// GTK keeps the row that was first in view where it is, so rows sorted in above it (a
+    /// host that answers after one sorting below it) would push the list's top out of sight
+    /// of a user who never scrolled. The list only moves its scroll position when it is next
+    /// laid out, so the return to the top waits for the end of the next frame (setting it at
+    /// once, or in the frame's tick, was undone by that layout).
+    fn keeping_top(&self, change: impl FnOnce()) {
+        let adjustment = self.column_view.vadjustment();
+        let at_top = adjustment.as_ref().is_some_and(|a| a.value() <= 0.0);
+        change();
+        if let (true, Some(adjustment)) = (at_top, adjustment) {
+            self.column_view.add_tick_callback(move |_, clock| {
+                let handler: Rc<Cell<Option<glib::SignalHandlerId>>> = Rc::default();
+                let once = handler.clone();
+                let adjustment = adjustment.clone();
+                let id = clock.connect_after_paint(move |clock| {
+                    adjustment.set_value(0.0);
+                    if let Some(id) = once.take() {
+                        clock.disconnect(id);
+                    }
+                });
+                handler.set(Some(id));
+                glib::ControlFlow::Break
+            });
+        }
     }
 
     /// Adds or updates one machine of a host.
