@@ -47,12 +47,22 @@ def application(pid):
 
 
 def walk(node, depth=0, limit=60, skip=None):
-    """Yields every descendant (depth first, in order), leaving out subtrees `skip` accepts."""
-    if node is None or depth > limit or (skip is not None and skip(node)):
+    """Yields every descendant (depth first, in order), leaving out subtrees `skip` accepts.
+    A live window changes while it is walked (a toast times out, a dialog closes): a subtree
+    that vanished meanwhile is left out, as if the walk had started a moment later."""
+    try:
+        if node is None or depth > limit or (skip is not None and skip(node)):
+            return
+        count = node.get_child_count()
+    except gi.repository.GLib.Error:
         return
     yield node
-    for i in range(node.get_child_count()):
-        yield from walk(node.get_child_at_index(i), depth + 1, limit, skip)
+    for i in range(count):
+        try:
+            child = node.get_child_at_index(i)
+        except gi.repository.GLib.Error:
+            continue
+        yield from walk(child, depth + 1, limit, skip)
 
 
 def is_fleet_table(node):
@@ -82,10 +92,13 @@ def fleet_list(app):
 def label_texts(node, skip=None):
     texts = []
     for child in walk(node, skip=skip):
-        if child.get_role_name() == "label":
-            text = child.get_text_iface()
-            value = text.get_text(0, text.get_character_count()) if text else child.get_name()
-            texts.append(value)
+        try:
+            if child.get_role_name() == "label":
+                text = child.get_text_iface()
+                value = text.get_text(0, text.get_character_count()) if text else child.get_name()
+                texts.append(value)
+        except gi.repository.GLib.Error:
+            continue  # gone since the walk reached it
     return texts
 
 
