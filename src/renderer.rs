@@ -2,10 +2,10 @@
 //! Mesa's software rasteriser, or when the user already asked for Cairo.
 //!
 //! GTK 4.8 sets up OpenGL when it opens the display, whether or not its renderer then uses it.
-//! Without a GPU that is Mesa's llvmpipe: about 55 MB of resident libraries (`libLLVM`,
-//! `swrast_dri`) and more CPU per frame than Cairo for a window of lists and labels. Hangar
-//! draws nothing that needs OpenGL (charts and sparklines are Cairo, the console is a texture),
-//! so on such machines it asks GTK for Cairo and keeps OpenGL unloaded.
+//! Without a GPU that is Mesa's llvmpipe: about 60 MB of resident libraries (`libLLVM`,
+//! `swrast_dri`; measured under Xvfb, see docs/benchmarks.md). Hangar draws nothing that needs
+//! OpenGL (charts and sparklines are Cairo, the console is a texture), so on such machines it
+//! asks GTK for Cairo and keeps OpenGL unloaded.
 
 use std::path::Path;
 
