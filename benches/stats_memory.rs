@@ -142,7 +142,7 @@ fn main() {
     tick_wall.sort_unstable();
     tick_cpu.sort_unstable();
     println!(
-        "Statistics store, {DOMAINS} running domains on {CONNECTIONS} connections, {TICKS} ticks of 1 s (one hour), 10 metrics per domain"
+        "Statistics store, {DOMAINS} running domains on {CONNECTIONS} connections, {TICKS} ticks of 1 s (one hour), 8 of the 10 metrics in each domain's history"
     );
     println!(
         "heap: {store_bytes} bytes in total, {per_domain:.0} bytes ({:.2} KiB) per domain (budget 16 KiB = 16384 bytes): {}",

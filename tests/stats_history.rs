@@ -394,3 +394,48 @@ fn refilling_a_series_reuses_its_buffer() {
     assert!(!store.series_into(CONN, &sim::uuid(9), Metric::GuestCpu, window, &mut series));
     assert!(series.points.is_empty());
 }
+
+#[test]
+fn each_kept_metric_reads_back_its_own_values_and_request_rates_stay_latest_only() {
+    let mut store = StatsStore::new(Retention::default());
+    // Every rate distinct, so a metric read from another's column would show.
+    let load = Load {
+        cores: 0.5,
+        disk_rd: 1_000_000,
+        disk_wr: 2_000_000,
+        disk_rd_ops: 300,
+        disk_wr_ops: 120,
+        net_rx: 5_000_000,
+        net_tx: 7_000_000,
+    };
+    let mut sim = SimHost::new(
+        Instant::now(),
+        host(4, 16),
+        vec![SimDomain::new(0, 1, load)],
+    );
+    store.ingest(CONN, &sim.sample());
+    for _ in 0..30 {
+        store.ingest(CONN, &sim.tick(1.0));
+    }
+    let window = Window::last(MINUTE, sim.now);
+    let latest = store
+        .latest(CONN, &sim::uuid(0))
+        .expect("domain 0 is known");
+    for metric in Metric::ALL {
+        let series = store
+            .series(CONN, &sim::uuid(0), metric, window)
+            .expect("domain 0 is known");
+        let now = latest.get(metric).value();
+        if metric.history_column().is_none() {
+            assert!(series.points.is_empty(), "{metric:?} is not kept");
+            assert!(now.is_some_and(|v| v > 0.0), "{metric:?} latest: {now:?}");
+            continue;
+        }
+        let now = now.expect("a running domain's kept metric has a value");
+        let last = series.current().expect("a kept metric has history");
+        assert!(
+            (f64::from(last) - now).abs() <= now.abs() * 0.003,
+            "{metric:?}: history {last}, latest {now}"
+        );
+    }
+}

@@ -46,9 +46,24 @@ impl Metric {
         Metric::NetTx,
     ];
 
-    /// The column of this metric in a history row.
+    /// The position of this metric in a domain's readings.
     pub const fn index(self) -> usize {
         self as usize
+    }
+
+    /// How many metrics a domain's history keeps (the width of a history row).
+    pub const HISTORY_COUNT: usize = 8;
+
+    /// The column of this metric in a domain's history row; `None` for the disk request rates.
+    /// No chart draws a machine's request rates, and every running machine's history would
+    /// spend a fifth of its memory on them; their latest value and the host totals keep them.
+    pub const fn history_column(self) -> Option<usize> {
+        match self {
+            Metric::DiskReadOps | Metric::DiskWriteOps => None,
+            Metric::NetRx => Some(6),
+            Metric::NetTx => Some(7),
+            other => Some(other as usize),
+        }
     }
 
     /// The unit values of this metric are expressed in.
@@ -175,4 +190,19 @@ pub enum Availability {
     /// The latest sample of a running domain lacked this value: the hypervisor does not report
     /// it. The UI shows "Not available from this hypervisor" instead of an empty chart.
     NotAvailable,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_metrics_fill_every_history_column_once() {
+        let mut columns: Vec<usize> = Metric::ALL
+            .iter()
+            .filter_map(|metric| metric.history_column())
+            .collect();
+        columns.sort_unstable();
+        assert_eq!(columns, (0..Metric::HISTORY_COUNT).collect::<Vec<_>>());
+    }
 }

@@ -130,7 +130,9 @@ fn slot_range(store: &StatsStore, window: &Window, last_slot: u32) -> (u32, u32)
 }
 
 impl StatsStore {
-    /// The history of one domain metric over `window`; `None` for an unknown domain.
+    /// The history of one domain metric over `window`; `None` for an unknown domain. The disk
+    /// request rates are not kept in a domain's history: their series has no points (their
+    /// latest value is in [`VmRates`](super::VmRates), their host totals in `host_series`).
     pub fn series(
         &self,
         connection: ConnectionId,
@@ -164,7 +166,10 @@ impl StatsStore {
         if vm.not_available & (1 << metric.index()) != 0 {
             out.availability = Availability::NotAvailable;
         }
-        self.fill(stats, &vm.history, out, |row| row.get(metric.index()));
+        // A metric the history does not keep (disk request rates) has no points.
+        if let Some(column) = metric.history_column() {
+            self.fill(stats, &vm.history, out, |row| row.get(column));
+        }
         true
     }
 

@@ -1,6 +1,6 @@
 //! How much history is kept and how it is laid out: the user's retention settings, the slot
 //! grid that turns sample instants into ring positions, and the per-VM tier sizes that keep
-//! an hour of history for ten metrics within the memory budget.
+//! an hour of history for each domain within the memory budget.
 
 use std::fmt;
 use std::time::{Duration, Instant};

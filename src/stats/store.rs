@@ -52,7 +52,7 @@ pub(super) struct VmEntry {
     /// hypervisor). Kept while the domain is off, since the hypervisor does not change.
     pub not_available: u16,
     pub detailed: bool,
-    pub history: History<{ Metric::COUNT }>,
+    pub history: History<{ Metric::HISTORY_COUNT }>,
 }
 
 /// The latest readings of one domain.
@@ -176,7 +176,7 @@ impl StatsStore {
             if rates::is_active(counters) {
                 vm.not_available = not_available_bits(&readings);
                 // Off domains write nothing: slots they skip read back as gaps.
-                vm.history.write(slot, &readings.values);
+                vm.history.write(slot, &history_row(&readings));
                 totals.add(&readings);
             } else {
                 totals.add_inactive();
@@ -318,6 +318,17 @@ fn vm_layout(retention: Retention, detailed: bool) -> super::retention::Layout {
     } else {
         retention.vm_layout()
     }
+}
+
+/// The values of `readings` that a domain's history keeps, in history-column order.
+fn history_row(readings: &Readings) -> [f32; Metric::HISTORY_COUNT] {
+    let mut row = [f32::NAN; Metric::HISTORY_COUNT];
+    for metric in Metric::ALL {
+        if let Some(column) = metric.history_column() {
+            row[column] = readings.values[metric.index()];
+        }
+    }
+    row
 }
 
 fn not_available_bits(readings: &Readings) -> u16 {
