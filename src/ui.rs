@@ -18,6 +18,8 @@ mod details;
 mod dialog_tests;
 mod fleet;
 mod fleet_overview;
+#[cfg(test)]
+mod fleet_tests;
 mod host_page;
 mod labels;
 mod performance;

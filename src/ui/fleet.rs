@@ -324,9 +324,10 @@ impl FleetView {
     /// Runs `change` and, if the list was scrolled to its top, shows the top again afterwards.
     /// GTK keeps the row that was first in view where it is, so rows sorted in above it (a
     /// host that answers after one sorting below it) would push the list's top out of sight
-    /// of a user who never scrolled. The list only moves its scroll position when it is next
-    /// laid out, so the return to the top waits for the end of the next frame (setting it at
-    /// once, or in the frame's tick, was undone by that layout).
+    /// of a user who never scrolled. The list moves its scroll position while the next frame
+    /// is laid out, so the return to the top runs right after that layout (setting it at once,
+    /// or in the frame's tick, was undone by it). Moving the adjustment asks for layout again,
+    /// which the frame clock runs before it paints: no frame shows the scrolled list.
     fn keeping_top(&self, change: impl FnOnce()) {
         let adjustment = self.column_view.vadjustment();
         let at_top = adjustment.as_ref().is_some_and(|a| a.value() <= 0.0);
@@ -336,12 +337,16 @@ impl FleetView {
                 let handler: Rc<Cell<Option<glib::SignalHandlerId>>> = Rc::default();
                 let once = handler.clone();
                 let adjustment = adjustment.clone();
-                let id = clock.connect_after_paint(move |clock| {
-                    adjustment.set_value(0.0);
-                    if let Some(id) = once.take() {
-                        clock.disconnect(id);
-                    }
-                });
+                let id = clock.connect_closure(
+                    "layout",
+                    true,
+                    glib::closure_local!(move |clock: gtk::gdk::FrameClock| {
+                        adjustment.set_value(0.0);
+                        if let Some(id) = once.take() {
+                            clock.disconnect(id);
+                        }
+                    }),
+                );
                 handler.set(Some(id));
                 glib::ControlFlow::Break
             });
