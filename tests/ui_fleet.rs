@@ -290,6 +290,97 @@ fn pausing_from_the_ui_pauses_the_real_guest() {
     });
 }
 
+/// Clicks the middle of the fleet row named `name` with the X pointer, holding `modifier`
+/// (an X key name such as "Control_L") if given.
+fn click_row(session: &Session, app: &App, name: &str, modifier: Option<&str>) {
+    let extents = app.must(&["row-extents", name]);
+    let [x, y, w, h] = [0, 1, 2, 3].map(|i| extents[i].as_i64().unwrap());
+    // Left of the middle: the name cell, away from the Retry button and the column edges.
+    let (cx, cy) = ((x + w / 4).to_string(), (y + h / 2).to_string());
+    let mut args = vec!["mousemove", cx.as_str(), cy.as_str()];
+    if let Some(key) = modifier {
+        args.extend(["keydown", key, "click", "1", "keyup", key]);
+    } else {
+        args.extend(["click", "1"]);
+    }
+    let status = std::process::Command::new("xdotool")
+        .args(&args)
+        .envs(session.env())
+        .status()
+        .expect("xdotool runs");
+    assert!(status.success(), "xdotool {args:?} failed");
+}
+
+/// Waits until the selected rows are exactly `names` (in any order).
+fn wait_for_selection(app: &App, what: &str, names: &[&str]) {
+    let mut wanted: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    wanted.sort();
+    let mut last = Vec::new();
+    let matched = app.try_wait_for(WAIT, |app| {
+        let mut selected: Vec<String> = serde_json::from_value(app.must(&["selected"])).unwrap();
+        selected.sort();
+        last.clone_from(&selected);
+        (selected == wanted).then_some(())
+    });
+    assert!(
+        matched.is_some(),
+        "{what}: selected {last:?}, wanted {wanted:?}\n{}",
+        app.log_tail()
+    );
+}
+
+#[test]
+fn ctrl_and_shift_clicks_select_machines_across_hosts() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if !prerequisites(false)
+        || missing(
+            (!std::path::Path::new("/usr/bin/xdotool").exists())
+                .then(|| "xdotool is not installed".to_owned()),
+        )
+    {
+        return;
+    }
+    let alpha = TestHost::start(
+        "ui-click-a",
+        &[("apple-1", Start::Running), ("apple-2", Start::Off)],
+    );
+    let beta = TestHost::start(
+        "ui-click-b",
+        &[
+            ("berry-1", Start::Running),
+            ("berry-2", Start::Off),
+            ("berry-3", Start::Paused),
+        ],
+    );
+    let session = Session::start("clicks");
+    let app = session.launch(&["--connect", &alpha.uri(), "--connect", &beta.uri()]);
+    let machines = alpha.machines().len() + beta.machines().len();
+    app.wait_for("both hosts' machines", WAIT, |app| {
+        (vm_names(&app.rows()).len() == machines).then_some(())
+    });
+
+    click_row(&session, &app, "apple-1", None);
+    wait_for_selection(&app, "a click", &["apple-1"]);
+    click_row(&session, &app, "berry-1", Some("Control_L"));
+    wait_for_selection(&app, "Ctrl+click on another host", &["apple-1", "berry-1"]);
+    click_row(&session, &app, "berry-3", Some("Control_L"));
+    wait_for_selection(
+        &app,
+        "a second Ctrl+click",
+        &["apple-1", "berry-1", "berry-3"],
+    );
+    click_row(&session, &app, "apple-1", Some("Control_L"));
+    wait_for_selection(
+        &app,
+        "Ctrl+click on a selected row",
+        &["berry-1", "berry-3"],
+    );
+    click_row(&session, &app, "berry-1", None);
+    wait_for_selection(&app, "a plain click", &["berry-1"]);
+    click_row(&session, &app, "berry-3", Some("Shift_L"));
+    wait_for_selection(&app, "Shift+click", &["berry-1", "berry-2", "berry-3"]);
+}
+
 #[test]
 fn search_filters_across_hosts_and_one_list_sorts_across_hosts() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());

@@ -10,6 +10,9 @@ Commands:
   activate ACTION            activates one of the window's actions (e.g. win.vm-pause)
   select NAME [NAME…]        selects exactly the rows whose first label is NAME (any host)
   click NAME                 clicks the push button with that accessible name
+  row-extents NAME           [x, y, width, height] of the row whose first label is NAME,
+                             relative to the window (to click it with xdotool)
+  selected                   the first labels of the selected rows
   set-text NAME TEXT         sets the text of the entry with that accessible name
   labels                     every label text outside the fleet table (pages, toasts, dialogs)
   toasts                     the label texts of each toast on screen: [[title, button], …]
@@ -157,8 +160,7 @@ def select(app, names):
     picked = []
     for i in range(listing.get_child_count()):
         row = listing.get_child_at_index(i)
-        # The name cell's layout not shown has empty labels (see Row::name_line in session.rs).
-        texts = [text for text in label_texts(row) if text] if row is not None else []
+        texts = row_texts(row)
         if texts and texts[0] in wanted:
             selection.select_child(i)
             picked.append(texts[0])
@@ -166,6 +168,33 @@ def select(app, names):
     if missing:
         raise SystemExit(f"no rows named {sorted(missing)}")
     return picked
+
+
+def row_texts(row):
+    # The name cell's layout not shown has empty labels (see Row::name_line in session.rs).
+    return [text for text in label_texts(row) if text] if row is not None else []
+
+
+def row_extents(app, name):
+    listing = fleet_list(app)
+    for i in range(listing.get_child_count()):
+        row = listing.get_child_at_index(i)
+        texts = row_texts(row)
+        if texts and texts[0] == name:
+            box = row.get_extents(Atspi.CoordType.WINDOW)
+            return [box.x, box.y, box.width, box.height]
+    raise SystemExit(f"no row named {name}")
+
+
+def selected(app):
+    listing = fleet_list(app)
+    selection = listing.get_selection_iface()
+    names = []
+    for i in range(listing.get_child_count()):
+        texts = row_texts(listing.get_child_at_index(i))
+        if texts and selection.is_child_selected(i):
+            names.append(texts[0])
+    return names
 
 
 def names_match(accessible_name, wanted):
@@ -219,6 +248,10 @@ def main():
         out = select(app, args)
     elif command == "click":
         out = click(app, args[0])
+    elif command == "row-extents":
+        out = row_extents(app, args[0])
+    elif command == "selected":
+        out = selected(app)
     elif command == "set-text":
         out = set_text(app, args[0], args[1])
     elif command == "labels":

@@ -123,15 +123,29 @@ fn factory<W: Clone + 'static>(
             return;
         };
         let (root, handles) = setup();
-        // Right-click anywhere in the row opens its menu.
-        let click = gtk::GestureClick::builder()
-            .button(gtk::gdk::BUTTON_SECONDARY)
-            .build();
+        // Right-click anywhere in the row opens its menu; Ctrl+click toggles the row in the
+        // selection.
+        let click = gtk::GestureClick::builder().button(0).build();
         let weak_item = list_item.downgrade();
         let on_context = on_context.clone();
         click.connect_pressed(move |gesture, _, x, y| {
-            if let (Some(list_item), Some(widget)) = (weak_item.upgrade(), gesture.widget()) {
-                on_context(list_item.position(), &widget, x, y);
+            let (Some(list_item), Some(widget)) = (weak_item.upgrade(), gesture.widget()) else {
+                return;
+            };
+            match gesture.current_button() {
+                gtk::gdk::BUTTON_SECONDARY => on_context(list_item.position(), &widget, x, y),
+                gtk::gdk::BUTTON_PRIMARY if toggles_selection(gesture.current_event_state()) => {
+                    // GTK 4.8's column view runs a click's selection in the cell and again in
+                    // its row, so Ctrl's toggle ran twice and the selection never changed. The
+                    // toggle runs here once, through the list's own action (which also moves
+                    // the anchor a later Shift+click extends from), and nothing else sees it.
+                    gesture.set_state(gtk::EventSequenceState::Claimed);
+                    let toggle = (list_item.position(), true, false).to_variant();
+                    if let Err(error) = widget.activate_action("list.select-item", Some(&toggle)) {
+                        log::warn!("Ctrl+click could not change the selection: {error}");
+                    }
+                }
+                _ => {}
             }
         });
         root.add_controller(click);
@@ -181,6 +195,13 @@ fn factory<W: Clone + 'static>(
         }
     });
     factory
+}
+
+/// Whether a primary click with these modifiers toggles its row in the selection (Ctrl alone;
+/// Ctrl+Shift extends the selection, which GTK does right).
+fn toggles_selection(state: gtk::gdk::ModifierType) -> bool {
+    state.contains(gtk::gdk::ModifierType::CONTROL_MASK)
+        && !state.contains(gtk::gdk::ModifierType::SHIFT_MASK)
 }
 
 /// Greys a cell whose row's data is out of date.
