@@ -290,7 +290,7 @@ fn pausing_from_the_ui_pauses_the_real_guest() {
     });
 }
 
-/// Clicks the middle of the fleet row named `name` with the X pointer, holding `modifier`
+/// Clicks the fleet row named `name` with the X pointer, holding `modifier`
 /// (an X key name such as "Control_L") if given.
 fn click_row(session: &Session, app: &App, name: &str, modifier: Option<&str>) {
     let extents = app.must(&["row-extents", name]);
@@ -303,8 +303,12 @@ fn click_row(session: &Session, app: &App, name: &str, modifier: Option<&str>) {
     } else {
         args.extend(["click", "1"]);
     }
+    xdotool(session, &args);
+}
+
+fn xdotool(session: &Session, args: &[&str]) {
     let status = std::process::Command::new("xdotool")
-        .args(&args)
+        .args(args)
         .envs(session.env())
         .status()
         .expect("xdotool runs");
@@ -359,6 +363,11 @@ fn ctrl_and_shift_clicks_select_machines_across_hosts() {
         (vm_names(&app.rows()).len() == machines).then_some(())
     });
 
+    click_row(&session, &app, "apple-1", None);
+    wait_for_selection(&app, "a click", &["apple-1"]);
+    // The list keeps the keyboard focus when the machine's page opens beside it.
+    xdotool(&session, &["key", "Down"]);
+    wait_for_selection(&app, "Down after a click", &["apple-2"]);
     click_row(&session, &app, "apple-1", None);
     wait_for_selection(&app, "a click", &["apple-1"]);
     click_row(&session, &app, "berry-1", Some("Control_L"));

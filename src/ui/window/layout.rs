@@ -349,7 +349,14 @@ impl Layout {
     /// Shows a page; on a narrow window, slides to it.
     pub fn show_page(&self, name: &str, reveal: bool) {
         self.pages.set_visible_child_name(name);
-        if reveal && let Some(page_pane) = self.pages.parent() {
+        // Only a folded leaflet needs to slide to the page. Unfolded, both panes show, and
+        // making the page the leaflet's visible child would move the keyboard focus into it
+        // (libadwaita does that when the old child had it): after a click, arrow keys and
+        // Delete would no longer reach the list.
+        if reveal
+            && self.leaflet.is_folded()
+            && let Some(page_pane) = self.pages.parent()
+        {
             self.leaflet.set_visible_child(&page_pane);
         }
     }
