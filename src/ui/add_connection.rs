@@ -9,16 +9,9 @@
 //!     .transient_for(&main_window)
 //!     .launch(AddConnectionInit::add())
 //!     .forward(sender.input_sender(), |AddConnectionOutput::AddConnection { uri, .. }| …);
+//! dialog.widget().present(); // a component's window is built hidden
 //! self.add_connection_dialog = Some(dialog); // keep the controller while the dialog is open
 //! ```
-
-#![cfg_attr(
-    not(test),
-    allow(
-        dead_code,
-        reason = "the window opens this dialog once the fleet has a connection list (the lead wires it)"
-    )
-)]
 
 use adw::prelude::*;
 use gtk::glib;

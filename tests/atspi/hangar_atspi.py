@@ -13,6 +13,9 @@ Commands:
   row-extents NAME           [x, y, width, height] of the row whose first label is NAME,
                              relative to the window (to click it with xdotool)
   selected                   the first labels of the selected rows
+  field-extents WINDOW NAME  [x, y, width, height] of the text field with that accessible name
+                             in the window titled WINDOW, relative to that window (GTK 4.8 ignores AT-SPI's set-text on
+                             libadwaita's entry rows, so tests click and type there)
   set-text NAME TEXT         sets the text of the entry with that accessible name
   labels                     every label text outside the fleet table (pages, toasts, dialogs)
   toasts                     the label texts of each toast on screen: [[title, button], …]
@@ -186,6 +189,25 @@ def row_extents(app, name):
     raise SystemExit(f"no row named {name}")
 
 
+def field_extents(app, window, name):
+    frame = find(app, "frame", window)
+    if frame is None:
+        raise SystemExit(f"no window {window!r}")
+    for node in walk(frame):
+        if node.get_role_name() in ("entry", "text") and node.get_name() == name:
+            # GTK 4.8 gives an entry row's text no size; the nearest ancestor with one is
+            # the row, and a click there focuses the text.
+            while node is not None:
+                try:
+                    box = node.get_extents(Atspi.CoordType.WINDOW)
+                    if box.width > 0 and box.height > 0:
+                        return [box.x, box.y, box.width, box.height]
+                except gi.repository.GLib.Error:
+                    pass  # no Component interface (a GTK 4.8 list box row)
+                node = node.get_parent()
+    raise SystemExit(f"no text field named {name!r}")
+
+
 def selected(app):
     listing = fleet_list(app)
     selection = listing.get_selection_iface()
@@ -250,6 +272,8 @@ def main():
         out = click(app, args[0])
     elif command == "row-extents":
         out = row_extents(app, args[0])
+    elif command == "field-extents":
+        out = field_extents(app, args[0], args[1])
     elif command == "selected":
         out = selected(app)
     elif command == "set-text":

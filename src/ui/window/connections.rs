@@ -217,6 +217,8 @@ impl Window {
             .transient_for(root)
             .launch(init)
             .forward(sender.input_sender(), WindowInput::ConnectionDialog);
+        // A component's window is built hidden.
+        dialog.widget().present();
         self.add_dialog = Some(dialog);
     }
 
