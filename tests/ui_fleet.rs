@@ -413,7 +413,7 @@ fn wait_for_no_window(session: &Session, title: &str) {
 }
 
 #[test]
-fn connection_dialogs_open_from_the_window_and_rename_a_host() {
+fn connection_dialogs_and_shortcuts_open_from_the_window() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     if !prerequisites(false) {
         return;
@@ -467,6 +467,12 @@ fn connection_dialogs_open_from_the_window_and_rename_a_host() {
             .iter()
             .any(|r| r.host && r.name() == "renamed-by-test")
             .then_some(())
+    });
+
+    // The main menu's Keyboard Shortcuts opens GTK's shortcuts window with Hangar's list.
+    app.must(&["activate", "win.show-help-overlay"]);
+    wait_for_text(&app, "the shortcuts window", "Show Shortcuts", |app| {
+        app.labels()
     });
 }
 

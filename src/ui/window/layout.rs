@@ -528,7 +528,13 @@ fn install_actions(
         });
         group.add_action(&gaction);
     }
-    window.insert_action_group("win", Some(&group));
+    // Into the window's own action map: a second group under the "win" prefix would hide the
+    // window's built-in actions, such as GTK's win.show-help-overlay (Keyboard Shortcuts).
+    for name in group.list_actions() {
+        if let Some(action) = group.lookup_action(&name) {
+            window.add_action(&action);
+        }
+    }
 
     let app = relm4::main_adw_application();
     let accels: &[(&str, &[&str])] = &[
