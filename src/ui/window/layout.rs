@@ -451,6 +451,24 @@ impl Layout {
     }
 }
 
+/// The keyboard shortcuts of the `win.*` actions. None may be one of GTK's own window
+/// bindings: Ctrl+Shift+D and Ctrl+Shift+I open the GTK Inspector (on by default in Debian's
+/// GTK 4.8), and the window takes them before the application's shortcuts.
+const ACCELERATORS: &[(&str, &[&str])] = &[
+    ("win.add-connection", &["<Control>n"]),
+    ("win.search", &["<Control>f"]),
+    ("win.fleet-overview", &["<Alt>Home"]),
+    ("win.view-list", &["<Control>l"]),
+    ("win.vm-run", &["<Control>r"]),
+    ("win.vm-pause", &["<Control>p"]),
+    ("win.vm-resume", &["<Control><Shift>p"]),
+    ("win.vm-shutdown", &["<Control>d"]),
+    ("win.vm-reboot", &["<Control><Shift>r"]),
+    ("win.vm-force-off", &["<Control><Shift>f"]),
+    ("win.vm-force-reset", &["<Control><Shift>x"]),
+    ("win.vm-save", &["<Control>s"]),
+];
+
 /// The `win.*` actions and their shortcuts.
 fn install_actions(
     window: &adw::ApplicationWindow,
@@ -537,21 +555,7 @@ fn install_actions(
     }
 
     let app = relm4::main_adw_application();
-    let accels: &[(&str, &[&str])] = &[
-        ("win.add-connection", &["<Control>n"]),
-        ("win.search", &["<Control>f"]),
-        ("win.fleet-overview", &["<Alt>Home"]),
-        ("win.view-list", &["<Control>l"]),
-        ("win.vm-run", &["<Control>r"]),
-        ("win.vm-pause", &["<Control>p"]),
-        ("win.vm-resume", &["<Control><Shift>p"]),
-        ("win.vm-shutdown", &["<Control>d"]),
-        ("win.vm-reboot", &["<Control><Shift>r"]),
-        ("win.vm-force-off", &["<Control><Shift>d"]),
-        ("win.vm-force-reset", &["<Control><Shift>x"]),
-        ("win.vm-save", &["<Control>s"]),
-    ];
-    for (action, keys) in accels {
+    for (action, keys) in ACCELERATORS {
         app.set_accels_for_action(action, keys);
     }
     group
@@ -601,4 +605,44 @@ fn columns_popover(
         });
     }
     gtk::Popover::builder().child(&list).build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ACCELERATORS;
+
+    /// An accelerator as sorted lower-case modifiers and key ("<Shift><Control>D" and
+    /// "<Control><Shift>d" are the same keys). GTK's own parser needs a display.
+    fn keys(accel: &str) -> (Vec<String>, String) {
+        let mut modifiers = Vec::new();
+        let mut rest = accel;
+        while let Some(after) = rest.strip_prefix('<') {
+            let (modifier, tail) = after.split_once('>').expect("a closed modifier");
+            let modifier = modifier.to_lowercase();
+            modifiers.push(match modifier.as_str() {
+                "primary" | "ctrl" => "control".to_owned(),
+                _ => modifier,
+            });
+            rest = tail;
+        }
+        modifiers.sort();
+        (modifiers, rest.to_lowercase())
+    }
+
+    #[test]
+    fn shortcuts_are_unique_and_leave_gtks_inspector_bindings_alone() {
+        let inspector = ["<Control><Shift>d", "<Control><Shift>i"].map(keys);
+        let mut seen = Vec::new();
+        for (action, accels) in ACCELERATORS {
+            for accel in *accels {
+                let pressed = keys(accel);
+                assert!(
+                    !inspector.contains(&pressed),
+                    "{action}: {accel} opens the GTK Inspector instead"
+                );
+                assert!(!seen.contains(&pressed), "{action}: {accel} is taken twice");
+                seen.push(pressed);
+            }
+        }
+    }
 }
