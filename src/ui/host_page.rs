@@ -5,7 +5,7 @@ use adw::prelude::*;
 
 use hangar::driver::{Inventory, NodeInfo};
 use hangar::fleet::{self, HostStatus, HostSummary};
-use hangar::i18n::{gettext, gettext_f, pgettext};
+use hangar::i18n::{gettext, gettext_f, ngettext_f, pgettext};
 use hangar::model::DomainState;
 use hangar::units::{format_bytes, format_kib};
 
@@ -31,6 +31,53 @@ pub struct HostPage {
     disconnect: gtk::Button,
     edit: gtk::Button,
     remove: gtk::Button,
+}
+
+/// "16 CPUs: 1 socket × 8 cores × 2 threads, 1 NUMA node", each count with its own plural.
+fn topology_text(node: &NodeInfo) -> String {
+    topology(
+        node.cpus,
+        node.sockets,
+        node.cores,
+        node.threads,
+        node.numa_nodes,
+    )
+}
+
+fn topology(cpus: u32, sockets: u32, cores: u32, threads: u32, nodes: u32) -> String {
+    let (cpus, sockets, cores, threads, nodes) = (
+        ngettext_f("{n} CPU", "{n} CPUs", cpus, &[("n", &cpus.to_string())]),
+        ngettext_f(
+            "{n} socket",
+            "{n} sockets",
+            sockets,
+            &[("n", &sockets.to_string())],
+        ),
+        ngettext_f("{n} core", "{n} cores", cores, &[("n", &cores.to_string())]),
+        ngettext_f(
+            "{n} thread",
+            "{n} threads",
+            threads,
+            &[("n", &threads.to_string())],
+        ),
+        ngettext_f(
+            "{n} NUMA node",
+            "{n} NUMA nodes",
+            nodes,
+            &[("n", &nodes.to_string())],
+        ),
+    );
+    gettext_f(
+        // Translators: the parts are "16 CPUs", "1 socket", "8 cores", "2 threads", "1 NUMA node".
+        "{cpus}: {sockets} × {cores} × {threads}, {nodes}",
+        &[
+            ("cpus", &cpus),
+            ("sockets", &sockets),
+            ("cores", &cores),
+            ("threads", &threads),
+            ("nodes", &nodes),
+        ],
+    )
 }
 
 impl HostPage {
@@ -202,16 +249,7 @@ impl HostPage {
             &[("model", &node.cpu_model), ("mhz", &node.mhz.to_string())],
         );
         self.add_row(&host, &gettext("Processor"), &cpu);
-        let topology = gettext_f(
-            "{cpus} CPUs: {sockets} sockets × {cores} cores × {threads} threads, {nodes} NUMA nodes",
-            &[
-                ("cpus", &node.cpus.to_string()),
-                ("sockets", &node.sockets.to_string()),
-                ("cores", &node.cores.to_string()),
-                ("threads", &node.threads.to_string()),
-                ("nodes", &node.numa_nodes.to_string()),
-            ],
-        );
+        let topology = topology_text(node);
         self.add_row(&host, &gettext("Topology"), &topology);
         let memory = match node.free_memory_kib {
             Some(free) => gettext_f(
@@ -296,5 +334,22 @@ fn active_text(active: bool, autostart: bool) -> String {
         (true, false) => gettext("Active"),
         (false, true) => gettext("Inactive, starts with the host"),
         (false, false) => gettext("Inactive"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::topology;
+
+    #[test]
+    fn topology_counts_take_their_own_plural() {
+        assert_eq!(
+            topology(16, 1, 8, 2, 1),
+            "16 CPUs: 1 socket × 8 cores × 2 threads, 1 NUMA node"
+        );
+        assert_eq!(
+            topology(1, 1, 1, 1, 2),
+            "1 CPU: 1 socket × 1 core × 1 thread, 2 NUMA nodes"
+        );
     }
 }
