@@ -334,7 +334,7 @@ fn wait_for_selection(app: &App, what: &str, names: &[&str]) {
 }
 
 #[test]
-fn ctrl_and_shift_clicks_select_machines_across_hosts() {
+fn clicks_and_keys_select_machines_across_hosts_and_open_the_menu() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     if !prerequisites(false)
         || missing(
@@ -388,6 +388,12 @@ fn ctrl_and_shift_clicks_select_machines_across_hosts() {
     wait_for_selection(&app, "a plain click", &["berry-1"]);
     click_row(&session, &app, "berry-3", Some("Shift_L"));
     wait_for_selection(&app, "Shift+click", &["berry-1", "berry-2", "berry-3"]);
+
+    // Shift+F10 opens the focused row's menu from the keyboard.
+    xdotool(&session, &["key", "shift+F10"]);
+    wait_for_text(&app, "the row menu", "Force Off", |app| {
+        serde_json::from_value(app.must(&["menu-items"])).unwrap()
+    });
 }
 
 /// Waits until no window titled `title` is on the X display. Asked of X, not AT-SPI: walking

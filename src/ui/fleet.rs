@@ -139,6 +139,7 @@ impl FleetView {
         if let Some(name) = columns.get("name") {
             column_view.sort_by_column(Some(name), gtk::SortType::Ascending);
         }
+        add_menu_key(&column_view, &cells, on_context.clone());
         let row_sorter = gtk::TreeListRowSorter::new(column_view.sorter());
         let tree = gtk::SortListModel::new(Some(tree_model), Some(row_sorter.clone()));
         let list = gtk::SortListModel::new(Some(list_model), Some(row_sorter));
@@ -454,4 +455,45 @@ impl FleetView {
         }
         false
     }
+}
+
+/// Shift+F10 and the Menu key open the focused row's menu, as a right-click does.
+fn add_menu_key(column_view: &gtk::ColumnView, cells: &Rc<BoundCells>, on_context: ContextHandler) {
+    let cells = cells.clone();
+    let action = gtk::CallbackAction::new(move |view, _| {
+        let Some(view) = view.downcast_ref::<gtk::ColumnView>() else {
+            return glib::Propagation::Proceed;
+        };
+        let Some(focus) = view.root().and_then(|root| root.focus()) else {
+            return glib::Propagation::Proceed;
+        };
+        let Some((item, cell)) = cells.row_holding(&focus) else {
+            return glib::Propagation::Proceed;
+        };
+        let Some(selection) = view.model() else {
+            return glib::Propagation::Proceed;
+        };
+        let position = (0..selection.n_items()).find(|&position| {
+            selection
+                .item(position)
+                .and_then(|object| match object.downcast::<gtk::TreeListRow>() {
+                    Ok(row) => row.item().and_downcast::<FleetItem>(),
+                    Err(object) => object.downcast::<FleetItem>().ok(),
+                })
+                .as_ref()
+                == Some(&item)
+        });
+        let Some(position) = position else {
+            return glib::Propagation::Proceed;
+        };
+        // Point at the start of the row, halfway down.
+        on_context(position, &cell, 12.0, f64::from(cell.height()) / 2.0);
+        glib::Propagation::Stop
+    });
+    let shortcuts = gtk::ShortcutController::new();
+    shortcuts.add_shortcut(gtk::Shortcut::new(
+        gtk::ShortcutTrigger::parse_string("<Shift>F10|Menu"),
+        Some(action),
+    ));
+    column_view.add_controller(shortcuts);
 }

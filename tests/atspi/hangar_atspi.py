@@ -13,6 +13,7 @@ Commands:
   row-extents NAME           [x, y, width, height] of the row whose first label is NAME,
                              relative to the window (to click it with xdotool)
   selected                   the first labels of the selected rows
+  menu-items                 the names of the menu items on screen (an open row menu)
   field-extents WINDOW NAME  [x, y, width, height] of the text field with that accessible name
                              in the window titled WINDOW, relative to that window (GTK 4.8 ignores AT-SPI's set-text on
                              libadwaita's entry rows, so tests click and type there)
@@ -208,6 +209,17 @@ def field_extents(app, window, name):
     raise SystemExit(f"no text field named {name!r}")
 
 
+def menu_items(app):
+    found = []
+    for node in walk(app):
+        try:
+            if node.get_role_name() == "menu item" and node.get_state_set().contains(Atspi.StateType.VISIBLE):
+                found.append(node.get_name())
+        except gi.repository.GLib.Error:
+            continue
+    return found
+
+
 def selected(app):
     listing = fleet_list(app)
     selection = listing.get_selection_iface()
@@ -274,6 +286,8 @@ def main():
         out = row_extents(app, args[0])
     elif command == "field-extents":
         out = field_extents(app, args[0], args[1])
+    elif command == "menu-items":
+        out = menu_items(app)
     elif command == "selected":
         out = selected(app)
     elif command == "set-text":

@@ -112,6 +112,20 @@ impl BoundCells {
             .collect()
     }
 
+    /// The row item and a cell widget of the bound row that holds `widget` (the focused row
+    /// or something inside one of its cells).
+    pub fn row_holding(&self, widget: &gtk::Widget) -> Option<(FleetItem, gtk::Widget)> {
+        self.cells
+            .borrow()
+            .values()
+            .find(|cell| {
+                &cell.root == widget
+                    || cell.root.is_ancestor(widget)
+                    || widget.is_ancestor(&cell.root)
+            })
+            .map(|cell| (cell.item.clone(), cell.root.clone()))
+    }
+
     /// A cell came on screen: catches up with changes it skipped while off screen.
     pub fn mapped(&self, key: CellKey) {
         if let Some(cell) = self.cells.borrow().get(&key)
