@@ -37,7 +37,7 @@ fn display_available() -> bool {
 }
 
 /// Runs the main context until `done` holds, failing after five seconds.
-fn pump_until(what: &str, done: impl Fn() -> bool) {
+pub(super) fn pump_until(what: &str, done: impl Fn() -> bool) {
     let context = glib::MainContext::default();
     let deadline = Instant::now() + Duration::from_secs(5);
     while !done() {

@@ -3,16 +3,14 @@
 //!
 //! Runs inside the dialogs' widget test (GTK allows one thread; see `dialog_tests`).
 
+use gtk::prelude::*;
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
-
-use gtk::glib;
-use gtk::prelude::*;
 
 use hangar::fleet::{HostStatus, HostSummary, VmSummary};
 use hangar::model::{ConnectionId, DomainUuid};
 
+use super::dialog_tests::pump_until;
 use super::fleet::FleetView;
 
 fn host(id: u64, label: &str, vms: usize) -> HostSummary {
@@ -43,16 +41,6 @@ fn machines(id: u64, label: &str, count: usize) -> Vec<VmSummary> {
             )
         })
         .collect()
-}
-
-/// Runs the main context until `done` holds, failing after five seconds.
-fn pump_until(what: &str, done: impl Fn() -> bool) {
-    let context = glib::MainContext::default();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        context.iteration(false);
-    }
 }
 
 /// Every frame painted after a host sorts in above the list's top shows the top: the

@@ -137,8 +137,8 @@ fn factory<W: Clone + 'static>(
                 gtk::gdk::BUTTON_PRIMARY if toggles_selection(gesture.current_event_state()) => {
                     // GTK 4.8's column view runs a click's selection in the cell and again in
                     // its row, so Ctrl's toggle ran twice and the selection never changed. The
-                    // toggle runs here once, through the list's own action (which also moves
-                    // the anchor a later Shift+click extends from), and nothing else sees it.
+                    // toggle runs here once, through the list action GTK's own click handler
+                    // uses, and the claimed click reaches nothing else.
                     gesture.set_state(gtk::EventSequenceState::Claimed);
                     let toggle = (list_item.position(), true, false).to_variant();
                     if let Err(error) = widget.activate_action("list.select-item", Some(&toggle)) {

@@ -612,7 +612,7 @@ mod tests {
     use super::ACCELERATORS;
 
     /// An accelerator as sorted lower-case modifiers and key ("<Shift><Control>D" and
-    /// "<Control><Shift>d" are the same keys). GTK's own parser needs a display.
+    /// "<Control><Shift>d" are the same keys). gtk-rs's parser needs GTK initialised.
     fn keys(accel: &str) -> (Vec<String>, String) {
         let mut modifiers = Vec::new();
         let mut rest = accel;
