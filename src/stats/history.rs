@@ -99,8 +99,13 @@ impl<const M: usize> History<M> {
     /// Records `values` (NaN = gap) at `slot`. Slots skipped since the previous write become
     /// gaps; a slot older than the last one written is ignored; writing the same slot again
     /// replaces its fine row (the coarse average then counts both samples).
+    /// A history not started yet stays empty for a row of gaps only (every statistics group
+    /// off): a running VM then costs no rings.
     pub fn write(&mut self, slot: u32, values: &[f32; M]) {
         if !self.written {
+            if values.iter().all(|value| value.is_nan()) {
+                return;
+            }
             self.start(slot);
         } else if slot < self.head {
             return;
@@ -304,6 +309,26 @@ mod tests {
         }
         // Times never go backwards and never overlap.
         assert!(points.windows(2).all(|pair| pair[0].0 < pair[1].0));
+    }
+
+    #[test]
+    fn rows_of_gaps_alone_allocate_nothing_and_history_starts_at_the_first_value() {
+        let mut history = History::<2>::new(layout(4, 2, 3));
+        history.write(10, &[f32::NAN, f32::NAN]);
+        history.write(11, &[f32::NAN, f32::NAN]);
+        assert!(history.fine.is_empty() && history.coarse.is_empty());
+        assert!(history.fine_row(11).is_none());
+        history.write(12, &[1.0, f32::NAN]);
+        assert!(!history.fine.is_empty());
+        assert!(
+            history.fine_row(11).is_none(),
+            "history starts at its first value"
+        );
+        assert_eq!(history.fine_row(12).and_then(|row| row.get(0)), Some(1.0));
+        // Once started, a row of gaps is stored as one.
+        history.write(13, &[f32::NAN, f32::NAN]);
+        assert_eq!(history.fine_row(13).and_then(|row| row.get(0)), None);
+        assert!(history.fine_row(13).is_some());
     }
 
     #[test]
