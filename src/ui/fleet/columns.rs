@@ -9,7 +9,7 @@ use gtk::prelude::*;
 
 use hangar::charts::{SparklineStyle, render_sparkline};
 use hangar::fleet::{self, Column, HostStatus, HostSummary, VmSummary};
-use hangar::i18n::{gettext, gettext_f, pgettext};
+use hangar::i18n::{gettext, gettext_f, ngettext_f, pgettext};
 use hangar::model::ConnectionId;
 use hangar::stats::Series;
 use hangar::units::{format_kib, format_percent, format_rate};
@@ -202,6 +202,20 @@ fn factory<W: Clone + 'static>(
 fn toggles_selection(state: gtk::gdk::ModifierType) -> bool {
     state.contains(gtk::gdk::ModifierType::CONTROL_MASK)
         && !state.contains(gtk::gdk::ModifierType::SHIFT_MASK)
+}
+
+/// A connected host's machine count for its State cell: "No machines", "1 machine", "9 machines".
+fn machine_count(count: usize) -> String {
+    if count == 0 {
+        return gettext("No machines");
+    }
+    let n = u32::try_from(count).unwrap_or(u32::MAX);
+    ngettext_f(
+        "{n} machine",
+        "{n} machines",
+        n,
+        &[("n", &count.to_string())],
+    )
 }
 
 /// Greys a cell whose row's data is out of date.
@@ -579,9 +593,7 @@ pub fn value_factory(
                     .unwrap_or_else(|| fleet::state_label(vm.state)),
             )),
             ItemData::Host(host) => Some(Some(match host.status {
-                HostStatus::Connected => {
-                    gettext_f("{count} machines", &[("count", &host.vm_count.to_string())])
-                }
+                HostStatus::Connected => machine_count(host.vm_count),
                 _ => fleet::host_status_text(host),
             })),
         }),
@@ -680,4 +692,16 @@ pub fn sorter(column: Column, in_use: Rc<Cell<Option<Column>>>) -> gtk::CustomSo
         };
         order.into()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::machine_count;
+
+    #[test]
+    fn a_hosts_machine_count_reads_in_words() {
+        assert_eq!(machine_count(0), "No machines");
+        assert_eq!(machine_count(1), "1 machine");
+        assert_eq!(machine_count(9), "9 machines");
+    }
 }
