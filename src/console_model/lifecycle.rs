@@ -56,6 +56,9 @@ pub enum Outcome {
     Error(SessionError),
     /// libvirt could not give the XML or the display socket (its message, verbatim).
     Driver(String),
+    /// The connection's driver cannot open a display at all (libvirt's "not supported", e.g.
+    /// the test driver): retrying would only fail again.
+    Unsupported(String),
 }
 
 /// What the console must do next.
@@ -288,6 +291,10 @@ impl Lifecycle {
             }
             Outcome::ServerClosed => transient(self, String::new()),
             Outcome::Driver(message) => transient(self, message),
+            Outcome::Unsupported(message) => {
+                self.phase = Phase::Failed { message };
+                Step::Nothing
+            }
             Outcome::Error(error) => {
                 let message = error.to_string();
                 match classify(&error) {
@@ -450,6 +457,16 @@ mod tests {
             console.session_outcome(Outcome::Driver("Requested operation is not valid".into())),
             Step::RetryAfter(Duration::from_secs(1))
         );
+    }
+
+    #[test]
+    fn a_driver_without_consoles_fails_once_and_does_not_retry() {
+        let mut console = Lifecycle::new(true);
+        console.set_shown(true);
+        let unsupported = Outcome::Unsupported("this function is not supported".into());
+        assert_eq!(console.session_outcome(unsupported), Step::Nothing);
+        assert!(matches!(console.phase(), Phase::Failed { .. }));
+        assert_eq!(console.retry_due(), Step::Nothing);
     }
 
     #[test]

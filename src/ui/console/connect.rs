@@ -39,7 +39,13 @@ pub async fn open_target(source: ConsoleSource) -> Result<ConsoleTarget, Outcome
         ConsoleSource::Direct { host, port } => return Ok(ConsoleTarget::Tcp { host, port }),
         ConsoleSource::Libvirt { connection, uuid } => (connection, uuid),
     };
-    let driver_error = |error: hangar::driver::DriverError| Outcome::Driver(error.to_string());
+    let driver_error = |error: hangar::driver::DriverError| {
+        if error.is_unsupported() {
+            Outcome::Unsupported(error.to_string())
+        } else {
+            Outcome::Driver(error.to_string())
+        }
+    };
     let xml = connection
         .domain_xml(uuid, XmlFlags::default())
         .await
