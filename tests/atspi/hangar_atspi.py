@@ -15,8 +15,9 @@ Commands:
   selected                   the first labels of the selected rows
   menu-items                 the names of the menu items on screen (an open row menu)
   field-extents WINDOW NAME  [x, y, width, height] of the text field with that accessible name
-                             in the window titled WINDOW, relative to that window (GTK 4.8 ignores AT-SPI's set-text on
-                             libadwaita's entry rows, so tests click and type there)
+                             in the window titled WINDOW, relative to that window (GTK 4.8
+                             ignores AT-SPI's set-text on libadwaita's entry rows, so tests
+                             click and type there)
   set-text NAME TEXT         sets the text of the entry with that accessible name
   labels                     every label text outside the fleet table (pages, toasts, dialogs)
   toasts                     the label texts of each toast on screen: [[title, button], …]
