@@ -1,7 +1,7 @@
 //! The fleet window end to end: the real `hangar` binary in its own X and D-Bus session, driven
-//! from outside through AT-SPI, against real libvirt — private test-driver daemons (whose state
-//! the test and the app share) and `qemu:///system` with a memtest guest. Expected rows come
-//! from libvirt, never from constants.
+//! from outside through AT-SPI and the X pointer and keyboard (`xdotool`), against real
+//! libvirt — private test-driver daemons (whose state the test and the app share) and
+//! `qemu:///system` with a memtest guest. Expected rows come from libvirt, never from constants.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -306,6 +306,14 @@ fn click_row(session: &Session, app: &App, name: &str, modifier: Option<&str>) {
     xdotool(session, &args);
 }
 
+/// Whether xdotool (the X pointer and keyboard of the tests that click and type) is missing.
+fn xdotool_missing() -> bool {
+    missing(
+        (!std::path::Path::new("/usr/bin/xdotool").exists())
+            .then(|| "xdotool is not installed".to_owned()),
+    )
+}
+
 fn xdotool(session: &Session, args: &[&str]) {
     let status = std::process::Command::new("xdotool")
         .args(args)
@@ -336,12 +344,7 @@ fn wait_for_selection(app: &App, what: &str, names: &[&str]) {
 #[test]
 fn clicks_and_keys_select_machines_across_hosts_and_open_the_menu() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    if !prerequisites(false)
-        || missing(
-            (!std::path::Path::new("/usr/bin/xdotool").exists())
-                .then(|| "xdotool is not installed".to_owned()),
-        )
-    {
+    if !prerequisites(false) || xdotool_missing() {
         return;
     }
     let alpha = TestHost::start(
@@ -421,7 +424,7 @@ fn wait_for_no_window(session: &Session, title: &str) {
 #[test]
 fn connection_dialogs_and_shortcuts_open_from_the_window() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    if !prerequisites(false) {
+    if !prerequisites(false) || xdotool_missing() {
         return;
     }
     let alpha = TestHost::start("ui-dialogs", &[("dialog-vm", Start::Running)]);
