@@ -117,7 +117,13 @@ TOAST_DEPTH = 6
 
 
 def toasts(app):
-    found = [node for node in walk(app, limit=TOAST_DEPTH) if node.get_name() == "AdwToastWidget"]
+    found = []
+    for node in walk(app, limit=TOAST_DEPTH):
+        try:
+            if node.get_name() == "AdwToastWidget":
+                found.append(node)
+        except gi.repository.GLib.Error:
+            continue  # a toast that timed out while the walk reached it
     return [label_texts(node) for node in found]
 
 

@@ -57,13 +57,24 @@ impl Session {
             .expect("a free X display number");
         let display = format!(":{number}");
         let xvfb = Command::new("Xvfb")
-            .args([&display, "-screen", "0", "1600x1200x24", "-nolisten", "tcp"])
+            .args([
+                &display,
+                "-screen",
+                "0",
+                "1600x1200x24",
+                "-nolisten",
+                "tcp",
+                "-noreset",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("Xvfb starts");
+        // Ready once its socket takes connections: the socket file appears before Xvfb
+        // listens, and a client started in between cannot open the display (seen in CI).
+        let socket = format!("/tmp/.X11-unix/X{number}");
         let deadline = Instant::now() + Duration::from_secs(15);
-        while !Path::new(&format!("/tmp/.X11-unix/X{number}")).exists() {
+        while std::os::unix::net::UnixStream::connect(&socket).is_err() {
             assert!(Instant::now() < deadline, "Xvfb did not start on {display}");
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -156,7 +167,10 @@ impl Drop for Session {
     fn drop(&mut self) {
         // SAFETY: kill(2) on the bus daemon this session started.
         unsafe { libc::kill(self.bus_pid, libc::SIGTERM) };
-        let _ = self.xvfb.kill();
+        // SIGTERM, not kill(): a killed Xvfb leaves its lock file and socket behind, and the
+        // next sessions' display numbers climb past them.
+        // SAFETY: kill(2) on the Xvfb this session started (and still owns as a Child).
+        unsafe { libc::kill(self.xvfb.id() as i32, libc::SIGTERM) };
         let _ = self.xvfb.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
