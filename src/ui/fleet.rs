@@ -438,23 +438,23 @@ impl FleetView {
 
     /// The item at a position of the view's model.
     pub fn item_at(&self, position: u32) -> Option<FleetItem> {
-        let object = self.selection.item(position)?;
-        match object.downcast::<gtk::TreeListRow>() {
-            Ok(row) => row.item().and_downcast::<FleetItem>(),
-            Err(object) => object.downcast::<FleetItem>().ok(),
-        }
+        self.selection.item(position).and_then(columns::row_item)
     }
 
     /// Selects exactly the row of `item`, if it is shown.
     pub fn select_item(&self, item: &FleetItem) -> bool {
-        for position in 0..self.selection.n_items() {
-            if self.item_at(position).as_ref() == Some(item) {
-                self.selection.select_item(position, true);
-                return true;
-            }
-        }
-        false
+        let Some(position) = position_of(&self.selection, item) else {
+            return false;
+        };
+        self.selection.select_item(position, true);
+        true
     }
+}
+
+/// The position of `item`'s row among the view's rows, if it is shown.
+fn position_of(rows: &impl IsA<gio::ListModel>, item: &FleetItem) -> Option<u32> {
+    (0..rows.n_items())
+        .find(|&position| rows.item(position).and_then(columns::row_item).as_ref() == Some(item))
 }
 
 /// Shift+F10 and the Menu key open the focused row's menu, as a right-click does.
@@ -470,20 +470,7 @@ fn add_menu_key(column_view: &gtk::ColumnView, cells: &Rc<BoundCells>, on_contex
         let Some((item, cell)) = cells.row_holding(&focus) else {
             return glib::Propagation::Proceed;
         };
-        let Some(selection) = view.model() else {
-            return glib::Propagation::Proceed;
-        };
-        let position = (0..selection.n_items()).find(|&position| {
-            selection
-                .item(position)
-                .and_then(|object| match object.downcast::<gtk::TreeListRow>() {
-                    Ok(row) => row.item().and_downcast::<FleetItem>(),
-                    Err(object) => object.downcast::<FleetItem>().ok(),
-                })
-                .as_ref()
-                == Some(&item)
-        });
-        let Some(position) = position else {
+        let Some(position) = view.model().and_then(|rows| position_of(&rows, &item)) else {
             return glib::Propagation::Proceed;
         };
         // Point at the start of the row, halfway down.

@@ -95,7 +95,11 @@ const SPARK_HEIGHT: i32 = 22;
 
 /// The row item behind a list item: the tree row's item, or the item itself in a flat list.
 pub fn fleet_item(list_item: &gtk::ListItem) -> Option<FleetItem> {
-    let object = list_item.item()?;
+    list_item.item().and_then(row_item)
+}
+
+/// The fleet item a row of the view's model stands for (rows are tree rows in both views).
+pub fn row_item(object: gtk::glib::Object) -> Option<FleetItem> {
     match object.downcast::<gtk::TreeListRow>() {
         Ok(row) => row.item().and_downcast::<FleetItem>(),
         Err(object) => object.downcast::<FleetItem>().ok(),
