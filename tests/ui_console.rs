@@ -200,15 +200,6 @@ fn poll(what: &str, timeout: Duration, mut condition: impl FnMut() -> bool) {
     }
 }
 
-fn xdotool(session: &Session, args: &[&str]) {
-    let status = Command::new("xdotool")
-        .args(args)
-        .envs(session.env())
-        .status()
-        .expect("xdotool runs");
-    assert!(status.success(), "xdotool {args:?} failed");
-}
-
 #[test]
 fn console_tab_runs_the_guest_connects_reconnects_and_takes_keys() {
     if !prerequisites() {
@@ -255,14 +246,14 @@ fn console_tab_runs_the_guest_connects_reconnects_and_takes_keys() {
     let extents = console_atspi(&session, &app, &["extents", "Guest display"]).unwrap();
     let [x, y, w, h] = [0, 1, 2, 3].map(|i| extents[i].as_i64().unwrap());
     let (cx, cy) = ((x + w / 2).to_string(), (y + h / 2).to_string());
-    xdotool(&session, &["mousemove", &cx, &cy, "click", "1"]);
+    session.xdotool(&["mousemove", &cx, &cy, "click", "1"]);
     let deadline = Instant::now() + WAIT;
     while guest.settings_open() {
         assert!(
             Instant::now() < deadline,
             "F10 typed into the console never closed memtest's settings"
         );
-        xdotool(&session, &["key", "F10"]);
+        session.xdotool(&["key", "F10"]);
         std::thread::sleep(Duration::from_millis(700));
     }
 

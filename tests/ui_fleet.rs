@@ -303,7 +303,7 @@ fn click_row(session: &Session, app: &App, name: &str, modifier: Option<&str>) {
     } else {
         args.extend(["click", "1"]);
     }
-    xdotool(session, &args);
+    session.xdotool(&args);
 }
 
 /// Whether xdotool (the X pointer and keyboard of the tests that click and type) is missing.
@@ -312,15 +312,6 @@ fn xdotool_missing() -> bool {
         (!std::path::Path::new("/usr/bin/xdotool").exists())
             .then(|| "xdotool is not installed".to_owned()),
     )
-}
-
-fn xdotool(session: &Session, args: &[&str]) {
-    let status = std::process::Command::new("xdotool")
-        .args(args)
-        .envs(session.env())
-        .status()
-        .expect("xdotool runs");
-    assert!(status.success(), "xdotool {args:?} failed");
 }
 
 /// Waits until the selected rows are exactly `names` (in any order).
@@ -369,7 +360,7 @@ fn clicks_and_keys_select_machines_across_hosts_and_open_the_menu() {
     click_row(&session, &app, "apple-1", None);
     wait_for_selection(&app, "a click", &["apple-1"]);
     // The list keeps the keyboard focus when the machine's page opens beside it.
-    xdotool(&session, &["key", "Down"]);
+    session.xdotool(&["key", "Down"]);
     wait_for_selection(&app, "Down after a click", &["apple-2"]);
     click_row(&session, &app, "apple-1", None);
     wait_for_selection(&app, "a click", &["apple-1"]);
@@ -393,7 +384,7 @@ fn clicks_and_keys_select_machines_across_hosts_and_open_the_menu() {
     wait_for_selection(&app, "Shift+click", &["berry-1", "berry-2", "berry-3"]);
 
     // Shift+F10 opens the focused row's menu from the keyboard.
-    xdotool(&session, &["key", "shift+F10"]);
+    session.xdotool(&["key", "shift+F10"]);
     wait_for_text(&app, "the row menu", "Force Off", |app| {
         serde_json::from_value(app.must(&["menu-items"])).unwrap()
     });
@@ -455,20 +446,17 @@ fn connection_dialogs_and_shortcuts_open_from_the_window() {
     let extents = app.must(&["field-extents", "Edit Connection", "Name"]);
     let [x, y, w, h] = [0, 1, 2, 3].map(|i| extents[i].as_i64().unwrap());
     let (cx, cy) = ((x + w / 2).to_string(), (y + h / 2).to_string());
-    xdotool(
-        &session,
-        &[
-            "mousemove",
-            &cx,
-            &cy,
-            "click",
-            "1",
-            "key",
-            "ctrl+a",
-            "type",
-            "renamed-by-test",
-        ],
-    );
+    session.xdotool(&[
+        "mousemove",
+        &cx,
+        &cy,
+        "click",
+        "1",
+        "key",
+        "ctrl+a",
+        "type",
+        "renamed-by-test",
+    ]);
     app.must(&["click", "Save"]);
     wait_for_no_window(&session, "Edit Connection");
     app.wait_for("the host row under its new name", WAIT, |app| {

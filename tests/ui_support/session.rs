@@ -98,6 +98,16 @@ impl Session {
         }
     }
 
+    /// Runs `xdotool` with `args` on this session's display (the X pointer and keyboard).
+    pub fn xdotool(&self, args: &[&str]) {
+        let status = Command::new("xdotool")
+            .args(args)
+            .envs(self.env())
+            .status()
+            .expect("xdotool runs");
+        assert!(status.success(), "xdotool {args:?} failed");
+    }
+
     /// The environment every process of this session runs with.
     pub fn env(&self) -> Vec<(String, String)> {
         let dir = |name: &str| self.dir.join(name).display().to_string();
