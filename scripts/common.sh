@@ -11,13 +11,19 @@ as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
 }
 
+# apt_missing "apt packages": those of the list that dpkg does not have installed.
+apt_missing() {
+    local pkg
+    for pkg in $1; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || printf '%s ' "$pkg"
+    done
+}
+
 # install_packages "apt packages" "dnf packages": installs what is missing.
 install_packages() {
     local apt_list=$1 dnf_list=$2 missing=()
     if command -v dpkg-query >/dev/null && command -v apt-get >/dev/null; then
-        for pkg in $apt_list; do
-            dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
-        done
+        read -ra missing <<<"$(apt_missing "$apt_list")"
         [ ${#missing[@]} -eq 0 ] && return 0
         say "Installing ${missing[*]}"
         as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq || true
@@ -29,6 +35,13 @@ install_packages() {
                     || { say "Could not install $pkg"; return 1; }
             done
         fi
+        # The resolver may remove a listed package that was there before: Debian 12's
+        # qemu-system-x86 removes a backported qemu-utils. Install Debian's own of those.
+        read -ra missing <<<"$(apt_missing "$apt_list")"
+        [ ${#missing[@]} -eq 0 ] && return 0
+        say "Installing again ${missing[*]} (removed while installing the rest)"
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
+            || { say "Could not install ${missing[*]}"; return 1; }
     elif command -v rpm >/dev/null && command -v dnf >/dev/null; then
         for pkg in $dnf_list; do rpm -q "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
         [ ${#missing[@]} -eq 0 ] && return 0
