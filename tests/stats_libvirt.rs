@@ -205,9 +205,14 @@ fn a_busy_qemu_guest_shows_real_cpu_use() {
     );
     let host_cpus = f64::from(conn.node_info().expect("node info").cpus);
     let host_cpu = latest.get(Metric::HostCpu).value().expect("a CPU rate");
+    // The same CPU time over the host's CPUs. The domain's CPU time also counts QEMU's own
+    // threads, so a spinning vCPU can pass 100 % of its one vCPU: the guest figure then stops
+    // at 100 % while the host figure goes on (seen: 50.9 % of 2 CPUs).
+    let expected = guest_cpu / host_cpus;
+    let slack_above = if guest_cpu >= 100.0 { 10.0 } else { 0.5 };
     assert!(
-        (host_cpu - guest_cpu / host_cpus).abs() < 0.5,
-        "{host_cpu} vs {guest_cpu}"
+        host_cpu > expected - 0.5 && host_cpu < expected + slack_above,
+        "host {host_cpu} % against guest {guest_cpu} % over {host_cpus} CPUs"
     );
     let allocated = latest
         .get(Metric::MemAllocated)
