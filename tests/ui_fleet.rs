@@ -390,6 +390,64 @@ fn clicks_and_keys_select_machines_across_hosts_and_open_the_menu() {
     });
 }
 
+/// Waits until a node named `name` is on screen (`true`) or off it (`false`).
+fn wait_for_showing(app: &App, what: &str, name: &str, wanted: bool) {
+    app.wait_for(what, WAIT, |app| {
+        (app.must(&["showing", name]) == serde_json::Value::Bool(wanted)).then_some(())
+    });
+}
+
+/// A window too narrow for the list and a page side by side shows one at a time: a click on a
+/// row slides to its page (also when the row was selected already), Back returns to the list,
+/// and the Fleet Overview button slides to the overview.
+#[test]
+fn a_narrow_window_slides_between_the_list_and_the_pages() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if !prerequisites(false) || xdotool_missing() {
+        return;
+    }
+    let alpha = TestHost::start(
+        "ui-narrow",
+        &[("narrow-1", Start::Running), ("narrow-2", Start::Off)],
+    );
+    let session = Session::start("narrow");
+    let app = session.launch(&["--connect", &alpha.uri()]);
+    app.wait_for("the machines", WAIT, |app| {
+        (vm_names(&app.rows()).len() == alpha.machines().len()).then_some(())
+    });
+    // Wide, the fleet overview shows beside the list.
+    wait_for_showing(&app, "the overview beside the list", "Fleet", true);
+    // Xvfb has no window manager: the window takes the size asked for.
+    let pid = app.pid().to_string();
+    let search = [
+        "search",
+        "--onlyvisible",
+        "--pid",
+        pid.as_str(),
+        "--name",
+        ".",
+    ];
+    session.xdotool(&[&search[..], &["windowsize", "%@", "700", "900"]].concat());
+    wait_for_showing(&app, "the list alone on a narrow window", "Fleet", false);
+
+    click_row(&session, &app, "narrow-1", None);
+    wait_for_showing(&app, "the machine's page after a click", "Back", true);
+    app.must(&["click", "Back"]);
+    wait_for_showing(&app, "the list after Back", "Back", false);
+    // The row is still selected: the click changes no selection, and still opens the page.
+    click_row(&session, &app, "narrow-1", None);
+    wait_for_showing(
+        &app,
+        "the page after a click on the selected row",
+        "Back",
+        true,
+    );
+    app.must(&["click", "Back"]);
+    wait_for_showing(&app, "the list after Back", "Back", false);
+    app.must(&["click", "Fleet Overview"]);
+    wait_for_showing(&app, "the overview after Fleet Overview", "Fleet", true);
+}
+
 /// Waits until no window titled `title` is on the X display. Asked of X, not AT-SPI: walking
 /// GTK 4.8's accessible tree while a dialog closes breaks the app's AT-SPI registration (seen:
 /// GLib criticals about a NULL object path, then the app is gone from the registry).

@@ -18,6 +18,7 @@ use hangar::fleet::{HostSummary, Search, VmSummary};
 use hangar::model::{ConnectionId, DomainUuid};
 
 use cells::BoundCells;
+pub use columns::RowHandlers;
 use columns::{ContextHandler, RetryHandler, SeriesSource};
 pub use item::{FleetItem, ItemData};
 
@@ -52,7 +53,7 @@ pub struct FleetView {
 }
 
 impl FleetView {
-    pub fn new(on_retry: RetryHandler, on_context: ContextHandler, series: SeriesSource) -> Self {
+    pub fn new(on_retry: RetryHandler, handlers: RowHandlers, series: SeriesSource) -> Self {
         let hosts = gio::ListStore::new::<FleetItem>();
         let vm_stores = gio::ListStore::new::<gio::ListStore>();
         let search: Rc<RefCell<Search>> = Rc::default();
@@ -120,9 +121,9 @@ impl FleetView {
         let mut columns = HashMap::new();
         for spec in columns::specs() {
             let factory = if spec.key == "name" {
-                columns::name_factory(&cells, &on_context, on_retry.clone())
+                columns::name_factory(&cells, &handlers, on_retry.clone())
             } else {
-                columns::value_factory(&cells, &on_context, &series, spec.key)
+                columns::value_factory(&cells, &handlers, &series, spec.key)
             };
             let column = gtk::ColumnViewColumn::builder()
                 .title(spec.title.as_str())
@@ -139,7 +140,7 @@ impl FleetView {
         if let Some(name) = columns.get("name") {
             column_view.sort_by_column(Some(name), gtk::SortType::Ascending);
         }
-        add_menu_key(&column_view, &cells, on_context.clone());
+        add_menu_key(&column_view, &cells, handlers.context.clone());
         let row_sorter = gtk::TreeListRowSorter::new(column_view.sorter());
         let tree = gtk::SortListModel::new(Some(tree_model), Some(row_sorter.clone()));
         let list = gtk::SortListModel::new(Some(list_model), Some(row_sorter));

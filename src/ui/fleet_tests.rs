@@ -11,7 +11,7 @@ use hangar::fleet::{HostStatus, HostSummary, VmSummary};
 use hangar::model::{ConnectionId, DomainUuid};
 
 use super::dialog_tests::pump_until;
-use super::fleet::FleetView;
+use super::fleet::{FleetView, RowHandlers};
 
 fn host(id: u64, label: &str, vms: usize) -> HostSummary {
     HostSummary {
@@ -48,7 +48,10 @@ fn machines(id: u64, label: &str, count: usize) -> Vec<VmSummary> {
 pub fn fleet_top_stays_in_view_when_a_host_sorts_in_above() {
     let mut view = FleetView::new(
         Rc::new(|_| {}),
-        Rc::new(|_, _, _, _| {}),
+        RowHandlers {
+            context: Rc::new(|_, _, _, _| {}),
+            clicked: Rc::new(|| {}),
+        },
         Rc::new(|_, _| Vec::new()),
     );
     let scrolled = gtk::ScrolledWindow::builder()

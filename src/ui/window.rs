@@ -32,7 +32,7 @@ use hangar::stats::{Retention, StatsGroups, StatsStore};
 
 use super::add_connection::{AddConnection, AddConnectionOutput};
 use super::credential_provider::{PromptJob, UiCredentials};
-use super::fleet::{FleetView, ViewMode};
+use super::fleet::{FleetView, RowHandlers, ViewMode};
 use super::host_page::HostPage;
 use super::settings::settings;
 use super::vm_page::VmPage;
@@ -51,6 +51,8 @@ pub enum WindowInput {
     Driver(Vec<ConnectionUpdate>),
     /// The fleet's selection changed.
     SelectionChanged,
+    /// Slide a narrow window over to the shown page (a row or the fleet overview was clicked).
+    RevealPage,
     /// The search text changed.
     Search(String),
     /// Tree or one list.
@@ -161,17 +163,21 @@ impl Component for Window {
         let column_view_cell: std::rc::Rc<std::cell::RefCell<Option<gtk::ColumnView>>> =
             Default::default();
         let view_for_menu = column_view_cell.clone();
+        let click_sender = sender.clone();
         let fleet = FleetView::new(
             std::rc::Rc::new(move |id| retry_sender.input(WindowInput::Connect(id))),
-            std::rc::Rc::new(move |position, widget: &gtk::Widget, x, y| {
-                // Menus point into the column view, whatever cell was clicked.
-                let point = view_for_menu
-                    .borrow()
-                    .as_ref()
-                    .and_then(|view| widget.translate_coordinates(view, x, y))
-                    .unwrap_or((x, y));
-                context_sender.input(WindowInput::ContextMenu(position, point.0, point.1));
-            }),
+            RowHandlers {
+                context: std::rc::Rc::new(move |position, widget: &gtk::Widget, x, y| {
+                    // Menus point into the column view, whatever cell was clicked.
+                    let point = view_for_menu
+                        .borrow()
+                        .as_ref()
+                        .and_then(|view| widget.translate_coordinates(view, x, y))
+                        .unwrap_or((x, y));
+                    context_sender.input(WindowInput::ContextMenu(position, point.0, point.1));
+                }),
+                clicked: std::rc::Rc::new(move || click_sender.input(WindowInput::RevealPage)),
+            },
             {
                 let stats = stats.clone();
                 Rc::new(move |data, column| sparklines::series(&stats.borrow(), data, column))
@@ -241,6 +247,7 @@ impl Component for Window {
             WindowInput::SaveGeometry => self.save_geometry(root),
             WindowInput::Driver(updates) => self.apply_updates(updates),
             WindowInput::SelectionChanged => self.show_selection(),
+            WindowInput::RevealPage => self.layout.reveal_page(),
             WindowInput::Search(text) => {
                 self.fleet.set_search(&text);
                 self.layout.update_empty_state(&self.fleet);

@@ -23,6 +23,9 @@ Commands:
   toasts                     the label texts of each toast on screen: [[title, button], …]
   label-names                every label's accessible name outside the fleet table (what a
                              screen reader announces, e.g. a chart's "CPU 97 % …")
+  showing NAME               whether a node with that accessible name lies inside the window
+                             (GTK 4.8 sets no SHOWING state; the page pane of a folded window,
+                             slid away, lies beyond its right edge)
   controls                   every showing button, toggle, check box and entry: [[role, name], …]
 """
 
@@ -276,6 +279,22 @@ def controls(app):
     return found
 
 
+def showing(app, name):
+    window = frame(app).get_extents(Atspi.CoordType.WINDOW)
+    for node in walk(app, skip=is_fleet_table):
+        try:
+            if not names_match(node.get_name(), name):
+                continue
+            if not node.get_state_set().contains(Atspi.StateType.VISIBLE):
+                continue
+            box = node.get_extents(Atspi.CoordType.WINDOW)
+        except gi.repository.GLib.Error:
+            continue
+        if box.width > 0 and box.x < window.width and box.x + box.width > 0:
+            return True
+    return False
+
+
 def main():
     pid, command, args = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
     app = application(pid)
@@ -307,6 +326,8 @@ def main():
     elif command == "label-names":
         out = [node.get_name() for node in walk(app, skip=is_fleet_table)
                if node.get_role_name() == "label"]
+    elif command == "showing":
+        out = showing(app, args[0])
     elif command == "controls":
         out = controls(app)
     else:

@@ -86,6 +86,16 @@ pub type RetryHandler = Rc<dyn Fn(ConnectionId)>;
 /// A right-click on a row: its position in the view's model and the point in `widget`.
 pub type ContextHandler = Rc<dyn Fn(u32, &gtk::Widget, f64, f64)>;
 
+/// What clicks on a row ask the window for.
+#[derive(Clone)]
+pub struct RowHandlers {
+    /// The row's menu (right-click, Shift+F10, the Menu key).
+    pub context: ContextHandler,
+    /// A plain left-click: on a narrow window the row's page slides in, even when the row was
+    /// already selected (then the selection does not change and nothing else would show it).
+    pub clicked: Rc<dyn Fn()>,
+}
+
 /// The recent history a row's sparkline draws in a column: none, one or two series.
 pub type SeriesSource = Rc<dyn Fn(&ItemData, ColumnKey) -> Vec<Series>>;
 
@@ -110,7 +120,7 @@ pub fn row_item(object: gtk::glib::Object) -> Option<FleetItem> {
 /// changes. `W` holds typed handles to a cell's widgets.
 fn factory<W: Clone + 'static>(
     cells: &Rc<BoundCells>,
-    on_context: &ContextHandler,
+    handlers: &RowHandlers,
     column: ColumnKey,
     setup: impl Fn() -> (gtk::Widget, W) + 'static,
     spark_of: fn(&W) -> Option<gtk::DrawingArea>,
@@ -120,7 +130,7 @@ fn factory<W: Clone + 'static>(
     let draw = Rc::new(draw);
     let factory = gtk::SignalListItemFactory::new();
     let setup_widgets = widgets.clone();
-    let on_context = on_context.clone();
+    let handlers = handlers.clone();
     let map_cells = cells.clone();
     factory.connect_setup(move |_, object| {
         let Some(list_item) = object.downcast_ref::<gtk::ListItem>() else {
@@ -131,13 +141,15 @@ fn factory<W: Clone + 'static>(
         // selection.
         let click = gtk::GestureClick::builder().button(0).build();
         let weak_item = list_item.downgrade();
-        let on_context = on_context.clone();
+        let handlers = handlers.clone();
         click.connect_pressed(move |gesture, _, x, y| {
             let (Some(list_item), Some(widget)) = (weak_item.upgrade(), gesture.widget()) else {
                 return;
             };
             match gesture.current_button() {
-                gtk::gdk::BUTTON_SECONDARY => on_context(list_item.position(), &widget, x, y),
+                gtk::gdk::BUTTON_SECONDARY => {
+                    (handlers.context)(list_item.position(), &widget, x, y)
+                }
                 gtk::gdk::BUTTON_PRIMARY if toggles_selection(gesture.current_event_state()) => {
                     // GTK 4.8's column view runs a click's selection in the cell and again in
                     // its row, so Ctrl's toggle ran twice and the selection never changed. The
@@ -148,6 +160,11 @@ fn factory<W: Clone + 'static>(
                     if let Err(error) = widget.activate_action("list.select-item", Some(&toggle)) {
                         log::warn!("Ctrl+click could not change the selection: {error}");
                     }
+                }
+                // GTK's row handler selects the row in this same event; the window slides to
+                // its page when it gets to the message.
+                gtk::gdk::BUTTON_PRIMARY if is_plain_click(gesture.current_event_state()) => {
+                    (handlers.clicked)()
                 }
                 _ => {}
             }
@@ -206,6 +223,11 @@ fn factory<W: Clone + 'static>(
 fn toggles_selection(state: gtk::gdk::ModifierType) -> bool {
     state.contains(gtk::gdk::ModifierType::CONTROL_MASK)
         && !state.contains(gtk::gdk::ModifierType::SHIFT_MASK)
+}
+
+/// A click with neither Ctrl nor Shift, which selects just the clicked row.
+fn is_plain_click(state: gtk::gdk::ModifierType) -> bool {
+    !state.intersects(gtk::gdk::ModifierType::CONTROL_MASK | gtk::gdk::ModifierType::SHIFT_MASK)
 }
 
 /// A connected host's machine count for its State cell: "No machines", "1 machine", "9 machines".
@@ -310,12 +332,12 @@ struct NameCell {
 /// The name column: tree expander, state icon, name and subtitle, spinner, Retry.
 pub fn name_factory(
     cells: &Rc<BoundCells>,
-    on_context: &ContextHandler,
+    handlers: &RowHandlers,
     on_retry: RetryHandler,
 ) -> gtk::SignalListItemFactory {
     factory(
         cells,
-        on_context,
+        handlers,
         "name",
         move || {
             let icon = gtk::Image::new();
@@ -454,7 +476,7 @@ struct ValueCell {
 /// sparkline when `sparkline` gives the series to draw.
 fn label_factory(
     cells: &Rc<BoundCells>,
-    on_context: &ContextHandler,
+    handlers: &RowHandlers,
     column: ColumnKey,
     numeric: bool,
     sparkline: Option<SeriesSource>,
@@ -462,7 +484,7 @@ fn label_factory(
 ) -> gtk::SignalListItemFactory {
     factory(
         cells,
-        on_context,
+        handlers,
         column,
         move || {
             let label = gtk::Label::builder()
@@ -580,17 +602,17 @@ fn live(vm: &VmSummary) -> bool {
 /// The factory of every column but the name column.
 pub fn value_factory(
     cells: &Rc<BoundCells>,
-    on_context: &ContextHandler,
+    handlers: &RowHandlers,
     series: &SeriesSource,
     key: ColumnKey,
 ) -> gtk::SignalListItemFactory {
     let spark = Some(series.clone());
     match key {
-        "host" => label_factory(cells, on_context, key, false, None, |data| match data {
+        "host" => label_factory(cells, handlers, key, false, None, |data| match data {
             ItemData::Vm(vm) => Some(Some(vm.host_label.clone())),
             ItemData::Host(_) => None,
         }),
-        "state" => label_factory(cells, on_context, key, false, None, |data| match data {
+        "state" => label_factory(cells, handlers, key, false, None, |data| match data {
             ItemData::Vm(vm) => Some(Some(
                 vm.busy
                     .clone()
@@ -603,7 +625,7 @@ pub fn value_factory(
         }),
         "cpu" => label_factory(
             cells,
-            on_context,
+            handlers,
             key,
             true,
             spark.clone(),
@@ -615,7 +637,7 @@ pub fn value_factory(
         ),
         "host-cpu" => label_factory(
             cells,
-            on_context,
+            handlers,
             key,
             true,
             spark.clone(),
@@ -628,7 +650,7 @@ pub fn value_factory(
                 ItemData::Host(_) => None,
             },
         ),
-        "memory" => label_factory(cells, on_context, key, true, None, |data| match data {
+        "memory" => label_factory(cells, handlers, key, true, None, |data| match data {
             ItemData::Vm(vm) if live(vm) => Some(memory_text(
                 vm.memory_used_kib,
                 Some(vm.memory_allocated_kib),
@@ -641,7 +663,7 @@ pub fn value_factory(
         }),
         "disk" => label_factory(
             cells,
-            on_context,
+            handlers,
             key,
             true,
             spark.clone(),
@@ -657,7 +679,7 @@ pub fn value_factory(
         ),
         "network" => label_factory(
             cells,
-            on_context,
+            handlers,
             key,
             true,
             spark.clone(),

@@ -231,6 +231,7 @@ impl Layout {
             .margin_start(6)
             .margin_top(6)
             .build();
+        crate::ui::a11y::set_label(&back, &gettext("Back"));
         let page_pane = gtk::Box::new(gtk::Orientation::Vertical, 0);
         page_pane.set_width_request(440);
         // The fleet takes the extra width; pages are sized by their clamps.
@@ -349,12 +350,18 @@ impl Layout {
     /// Shows a page; on a narrow window, slides to it.
     pub fn show_page(&self, name: &str, reveal: bool) {
         self.pages.set_visible_child_name(name);
+        if reveal {
+            self.reveal_page();
+        }
+    }
+
+    /// On a narrow window, slides from the list to the page pane.
+    pub fn reveal_page(&self) {
         // Only a folded leaflet needs to slide to the page. Unfolded, both panes show, and
         // making the page the leaflet's visible child would move the keyboard focus into it
         // (libadwaita does that when the old child had it): after a click, arrow keys and
         // Delete would no longer reach the list.
-        if reveal
-            && self.leaflet.is_folded()
+        if self.leaflet.is_folded()
             && let Some(page_pane) = self.pages.parent()
         {
             self.leaflet.set_visible_child(&page_pane);
@@ -482,8 +489,11 @@ fn install_actions(
     let overview = gio::SimpleAction::new("fleet-overview", None);
     {
         let selection = selection.clone();
+        let sender = sender.clone();
         overview.connect_activate(move |_, _| {
             selection.unselect_all();
+            // On a narrow window the overview is behind the list: slide to it.
+            sender.input(WindowInput::RevealPage);
         });
     }
     group.add_action(&overview);
