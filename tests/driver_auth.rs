@@ -131,12 +131,14 @@ async fn the_provider_is_asked_told_of_rejection_and_acceptance() {
     {
         let log = provider.log.lock().unwrap();
         assert_eq!((log.accepted, log.rejected), (1, 0));
-        let prompts = &log.requests[0].prompts;
-        assert!(
-            prompts.iter().any(|p| p.kind == CredentialKind::AuthName),
-            "{prompts:?}"
+        // The user name and the password, as virsh asks: no SASL "authorization name".
+        let kinds: Vec<CredentialKind> = log.requests[0].prompts.iter().map(|p| p.kind).collect();
+        assert_eq!(
+            kinds,
+            [CredentialKind::AuthName, CredentialKind::Passphrase],
+            "{:?}",
+            log.requests[0].prompts
         );
-        assert!(prompts.iter().any(|p| p.kind.is_secret()), "{prompts:?}");
         assert_eq!(log.requests[0].attempt, 1);
         assert_eq!(log.requests[0].uri, daemon.uri());
     }

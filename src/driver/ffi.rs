@@ -38,11 +38,12 @@ pub(crate) struct CredentialSlot {
     pub answer: Option<String>,
 }
 
-/// The credential types Hangar's callback answers (everything but language and client nonce,
-/// which no transport asks an end user for).
-const OFFERED_CREDENTIALS: [c_int; 7] = [
+/// The credential types Hangar's callback answers: virsh's set (language and client nonce are
+/// never asked of an end user). Not `VIR_CRED_USERNAME`: offering it makes SASL also ask for an
+/// "authorization name" besides the "authentication name", an extra field that users leave
+/// empty or fill with the same name (virsh and virt-manager do not offer it either).
+const OFFERED_CREDENTIALS: [c_int; 6] = [
     sys::VIR_CRED_AUTHNAME as c_int,
-    sys::VIR_CRED_USERNAME as c_int,
     sys::VIR_CRED_PASSPHRASE as c_int,
     sys::VIR_CRED_ECHOPROMPT as c_int,
     sys::VIR_CRED_NOECHOPROMPT as c_int,
