@@ -18,6 +18,8 @@ use std::fmt;
 
 use zeroize::Zeroizing;
 
+pub mod remembered;
+
 use crate::i18n::{gettext, gettext_f};
 use crate::model::DomainUuid;
 

@@ -14,8 +14,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use hangar::model::DomainUuid;
-use hangar::secrets::{self, CredentialKind, Secret, SecretKey, SecretsError};
+use hangar::driver::{CredentialPrompt, CredentialRequest};
+use hangar::model::{ConnectionId, DomainUuid};
+use hangar::secrets::{self, CredentialKind, Secret, SecretKey, SecretsError, remembered};
 
 /// Set by the parent test for its child; the checks refuse to run without it, so they never
 /// write into a real user's keyring.
@@ -223,6 +224,13 @@ fn passwords_round_trip_through_gnome_keyring() {
 }
 
 #[test]
+fn remembered_logins_answer_the_next_request_through_gnome_keyring() {
+    if let Some(session) = PrivateSession::start(true) {
+        session.run_check("remembered_answers_check");
+    }
+}
+
+#[test]
 fn a_keyring_that_quits_becomes_unavailable_not_an_error() {
     if let Some(session) = PrivateSession::start(true) {
         session.run_check("service_gone_check");
@@ -347,6 +355,90 @@ fn round_trip_check() {
         secret_tool_lookup(&console.account()).is_none(),
         "the entry left the keyring"
     );
+}
+
+/// A request for a user name (with libvirt's suggestion, if any) and a password.
+fn login_request(uri: &str, suggested_user: Option<&str>) -> CredentialRequest {
+    let prompt = |kind, default: Option<&str>| CredentialPrompt {
+        kind,
+        prompt: String::new(),
+        challenge: None,
+        default: default.map(str::to_owned),
+    };
+    CredentialRequest {
+        connection: ConnectionId(1),
+        uri: uri.to_owned(),
+        attempt: 1,
+        prompts: vec![
+            prompt(CredentialKind::AuthName, suggested_user),
+            prompt(CredentialKind::Passphrase, None),
+        ],
+    }
+}
+
+/// Remembers `answers` as "Remember" does once the host accepted them; returns the entries.
+fn remember(request: &CredentialRequest, answers: &[&str]) -> Vec<SecretKey> {
+    let answers: Vec<Secret> = answers.iter().map(|a| Secret::new(*a)).collect();
+    let entries = remembered::to_remember(request, &answers);
+    for (key, secret) in &entries {
+        secrets::store(key, secret).expect("store a remembered answer");
+    }
+    entries.into_iter().map(|(key, _)| key).collect()
+}
+
+/// Whether the keyring answers `request` with exactly `expected` (never printed).
+fn answered_with(request: &CredentialRequest, expected: &[&str]) -> bool {
+    let stored = remembered::stored_answers(request).expect("the keyring reads");
+    stored.is_some_and(|stored| {
+        stored
+            .answers
+            .iter()
+            .map(Secret::expose)
+            .collect::<Vec<_>>()
+            == expected
+    })
+}
+
+#[test]
+#[ignore = "run by remembered_logins_answer_the_next_request_through_gnome_keyring inside its private D-Bus session"]
+fn remembered_answers_check() {
+    in_private_session();
+    let id = std::process::id();
+    // SASL over a socket or TCP: libvirt suggests no user name, so the typed one is kept too.
+    let sasl = login_request(&format!("test+unix:///hangar-test-sasl-{id}"), None);
+    assert!(
+        remembered::stored_answers(&sasl)
+            .expect("the keyring reads")
+            .is_none(),
+        "nothing is stored at first"
+    );
+    let sasl_entries = remember(&sasl, &["alice", "s3cret"]);
+    assert_eq!(sasl_entries.len(), 2, "the user name and the password");
+    assert!(
+        answered_with(&sasl, &["alice", "s3cret"]),
+        "the next request is answered with the remembered user and password"
+    );
+
+    // The user is in the URI (libvirt's suggestion): only the password is stored.
+    let ssh = login_request(&format!("test+ssh://bob@h/hangar-test-{id}"), Some("bob"));
+    let ssh_entries = remember(&ssh, &["bob", "b0b-pw"]);
+    assert_eq!(ssh_entries.len(), 1, "the password alone");
+    assert!(
+        answered_with(&ssh, &["bob", "b0b-pw"]),
+        "libvirt's suggestion and the stored password answer it"
+    );
+
+    // A stored user name without its password answers nothing.
+    assert_eq!(secrets::delete(&sasl_entries[1]), Ok(true));
+    assert!(
+        remembered::stored_answers(&sasl)
+            .expect("the keyring reads")
+            .is_none(),
+        "the user is asked again when the password is gone"
+    );
+    for key in sasl_entries.iter().chain(&ssh_entries) {
+        let _ = secrets::delete(key);
+    }
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The UI's answer to libvirt's authentication callback: stored passwords from the Secret
-//! Service first, else a prompt on the main thread; "Remember" stores the password once the host
-//! accepts it, and a rejected stored password is forgotten so the next round asks.
+//! Service first, else a prompt on the main thread; "Remember" stores the password (and the
+//! user name typed with it) once the host accepts it, and a rejected stored password is
+//! forgotten so the next round asks. What is stored and read back is `secrets::remembered`.
 //!
 //! The driver calls the provider on its own threads, so the keyring's blocking D-Bus calls
 //! happen there, never on the GTK main thread.
@@ -10,11 +11,9 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{mpsc, oneshot};
 
-use hangar::driver::{
-    CredentialAnswer, CredentialFuture, CredentialKind, CredentialProvider, CredentialRequest,
-};
+use hangar::driver::{CredentialAnswer, CredentialFuture, CredentialProvider, CredentialRequest};
 use hangar::model::ConnectionId;
-use hangar::secrets::{self, Secret, SecretKey};
+use hangar::secrets::{self, Secret, SecretKey, remembered};
 
 use super::credentials::{CredentialPromptRequest, PromptField};
 
@@ -59,64 +58,19 @@ impl UiCredentials {
     }
 }
 
-/// The user name the request is about: libvirt's suggested answer to a user-name question
-/// (the URI's user), else empty. Stored entries are keyed by it, so the next attempt finds them.
-fn username_of(request: &CredentialRequest) -> String {
-    request
-        .prompts
-        .iter()
-        .find(|p| matches!(p.kind, CredentialKind::Username | CredentialKind::AuthName))
-        .and_then(|p| p.default.clone())
-        .unwrap_or_default()
-}
-
-fn key_for(uri: &str, kind: CredentialKind, username: &str) -> SecretKey {
-    SecretKey::Libvirt {
-        uri: uri.to_owned(),
-        kind,
-        username: username.to_owned(),
-    }
-}
-
-/// Answers found without asking: one per question, and the keyring entries they came from.
-struct StoredAnswers {
-    answers: Vec<String>,
-    used: Vec<SecretKey>,
-}
-
-/// Answers every question from the keyring (secrets) and libvirt's defaults (the rest), or
-/// `None` when something is missing. The second value says whether a keyring is available.
-fn stored_answers(request: &CredentialRequest, username: &str) -> (Option<StoredAnswers>, bool) {
-    let mut answers = Vec::new();
-    let mut used = Vec::new();
-    for prompt in &request.prompts {
-        if prompt.kind.is_secret() {
-            let key = key_for(&request.uri, prompt.kind, username);
-            match secrets::lookup(&key) {
-                Ok(Some(secret)) => {
-                    answers.push(secret.expose().to_owned());
-                    used.push(key);
-                }
-                Ok(None) => return (None, true),
-                Err(error) => return (None, !error.is_unavailable()),
-            }
-        } else {
-            match prompt.default.clone().filter(|d| !d.is_empty()) {
-                Some(default) => answers.push(default),
-                None => return (None, true),
-            }
-        }
-    }
-    let found = (!used.is_empty()).then_some(StoredAnswers { answers, used });
-    (found, true)
-}
-
 impl CredentialProvider for UiCredentials {
     fn credentials(&self, request: CredentialRequest) -> CredentialFuture {
-        let username = username_of(&request);
         // Only the first round may use stored answers: later rounds follow a rejection.
         let (stored, keyring_available) = if request.attempt == 1 {
-            stored_answers(&request, &username)
+            match remembered::stored_answers(&request) {
+                Ok(stored) => (stored, true),
+                Err(error) => {
+                    if !error.is_unavailable() {
+                        log::warn!("could not read the keyring: {error}");
+                    }
+                    (None, !error.is_unavailable())
+                }
+            }
         } else {
             (None, true)
         };
@@ -124,7 +78,8 @@ impl CredentialProvider for UiCredentials {
             if let Ok(mut attempts) = self.attempts.lock() {
                 attempts.entry(request.connection).or_default().used_stored = stored.used;
             }
-            return Box::pin(std::future::ready(Some(stored.answers)));
+            let answers = stored.answers.iter().map(|a| a.expose().to_owned());
+            return Box::pin(std::future::ready(Some(answers.collect())));
         }
 
         let fields = request
@@ -155,15 +110,7 @@ impl CredentialProvider for UiCredentials {
             let answers = answer.await.ok().flatten()?;
             if answers.remember {
                 // Stored only once the host accepts them (see `accepted`).
-                let remembered = request
-                    .prompts
-                    .iter()
-                    .zip(&answers.values)
-                    .filter(|(prompt, _)| prompt.kind.is_secret())
-                    .map(|(prompt, value)| {
-                        (key_for(&request.uri, prompt.kind, &username), value.clone())
-                    })
-                    .collect();
+                let remembered = remembered::to_remember(&request, &answers.values);
                 if let Ok(mut attempts) = attempts.lock() {
                     attempts.entry(request.connection).or_default().to_remember = remembered;
                 }
