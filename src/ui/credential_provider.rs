@@ -11,7 +11,9 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{mpsc, oneshot};
 
-use hangar::driver::{CredentialAnswer, CredentialFuture, CredentialProvider, CredentialRequest};
+use hangar::driver::{
+    CredentialAnswer, CredentialFuture, CredentialKind, CredentialProvider, CredentialRequest,
+};
 use hangar::model::ConnectionId;
 use hangar::secrets::{self, Secret, SecretKey, remembered};
 
@@ -30,6 +32,9 @@ struct Attempt {
     used_stored: Vec<SecretKey>,
     /// Secrets the user asked to remember, stored once the host accepts them.
     to_remember: Vec<(SecretKey, Secret)>,
+    /// What the user typed into the questions that are not secret (the user name), filled in
+    /// again when the host rejects the answers and asks once more.
+    typed: Vec<(CredentialKind, String)>,
 }
 
 /// The provider the window gives the driver.
@@ -82,6 +87,12 @@ impl CredentialProvider for UiCredentials {
             return Box::pin(std::future::ready(Some(answers.collect())));
         }
 
+        let typed = self
+            .attempts
+            .lock()
+            .ok()
+            .and_then(|attempts| Some(attempts.get(&request.connection)?.typed.clone()))
+            .unwrap_or_default();
         let fields = request
             .prompts
             .iter()
@@ -89,7 +100,11 @@ impl CredentialProvider for UiCredentials {
                 kind: prompt.kind,
                 prompt: prompt.prompt.clone(),
                 echo: !prompt.kind.is_secret(),
-                default_value: prompt.default.clone(),
+                default_value: typed
+                    .iter()
+                    .find(|(kind, _)| *kind == prompt.kind && !kind.is_secret())
+                    .map(|(_, value)| value.clone())
+                    .or_else(|| prompt.default.clone()),
             })
             .collect();
         let (reply, answer) = oneshot::channel();
@@ -98,6 +113,7 @@ impl CredentialProvider for UiCredentials {
                 uri: request.uri.clone(),
                 fields,
                 can_remember: keyring_available,
+                rejected_before: request.attempt > 1,
             },
             reply,
         };
@@ -108,12 +124,23 @@ impl CredentialProvider for UiCredentials {
         let attempts = self.attempts.clone();
         Box::pin(async move {
             let answers = answer.await.ok().flatten()?;
-            if answers.remember {
-                // Stored only once the host accepts them (see `accepted`).
-                let remembered = remembered::to_remember(&request, &answers.values);
-                if let Ok(mut attempts) = attempts.lock() {
-                    attempts.entry(request.connection).or_default().to_remember = remembered;
-                }
+            // Stored only once the host accepts them (see `accepted`).
+            let remembered = if answers.remember {
+                remembered::to_remember(&request, &answers.values)
+            } else {
+                Vec::new()
+            };
+            let typed = request
+                .prompts
+                .iter()
+                .zip(&answers.values)
+                .filter(|(prompt, _)| !prompt.kind.is_secret())
+                .map(|(prompt, value)| (prompt.kind, value.expose().to_owned()))
+                .collect();
+            if let Ok(mut attempts) = attempts.lock() {
+                let attempt = attempts.entry(request.connection).or_default();
+                attempt.to_remember = remembered;
+                attempt.typed = typed;
             }
             let plain: CredentialAnswer = Some(
                 answers
@@ -127,11 +154,16 @@ impl CredentialProvider for UiCredentials {
     }
 
     fn rejected(&self, connection: ConnectionId, _uri: &str) {
+        let attempt = self.take_attempt(connection);
         // A stored password that no longer works is forgotten, so the next round asks.
-        for key in self.take_attempt(connection).used_stored {
+        for key in attempt.used_stored {
             if let Err(error) = secrets::delete(&key) {
                 log::warn!("could not forget a rejected password: {error}");
             }
+        }
+        // The next round shows the user name typed in this one again.
+        if let Ok(mut attempts) = self.attempts.lock() {
+            attempts.entry(connection).or_default().typed = attempt.typed;
         }
     }
 
@@ -141,5 +173,71 @@ impl CredentialProvider for UiCredentials {
                 log::warn!("could not store a password in the keyring: {error}");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::credentials::CredentialAnswers;
+    use hangar::driver::CredentialPrompt;
+
+    fn login(attempt: u32) -> CredentialRequest {
+        let prompt = |kind| CredentialPrompt {
+            kind,
+            prompt: String::new(),
+            challenge: None,
+            default: None,
+        };
+        CredentialRequest {
+            connection: ConnectionId(7),
+            uri: format!("test+unix:///hangar-unit-{}", std::process::id()),
+            attempt,
+            prompts: vec![
+                prompt(CredentialKind::AuthName),
+                prompt(CredentialKind::Passphrase),
+            ],
+        }
+    }
+
+    #[test]
+    fn a_rejected_login_asks_again_with_the_user_name_filled_in() {
+        let (provider, mut prompts) = UiCredentials::new();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            let answered = provider.credentials(login(1));
+            let job = prompts.recv().await.expect("the first prompt");
+            assert!(!job.request.rejected_before);
+            assert_eq!(job.request.fields[0].default_value, None);
+            let typed = ["alice", "not-it"].map(Secret::new).to_vec();
+            let _ = job.reply.send(Some(CredentialAnswers {
+                values: typed,
+                remember: false,
+            }));
+            assert!(answered.await.is_some_and(|a| a[0] == "alice"));
+
+            provider.rejected(ConnectionId(7), "");
+            let answered = provider.credentials(login(2));
+            let job = prompts.recv().await.expect("the second prompt");
+            assert!(
+                job.request.rejected_before,
+                "the prompt says why it asks again"
+            );
+            let defaults: Vec<_> = job
+                .request
+                .fields
+                .iter()
+                .map(|f| f.default_value.as_deref())
+                .collect();
+            assert_eq!(
+                defaults,
+                [Some("alice"), None],
+                "the name, never the password"
+            );
+            drop(job);
+            assert_eq!(answered.await, None, "no answer cancels");
+        });
     }
 }

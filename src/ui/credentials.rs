@@ -60,6 +60,8 @@ pub struct CredentialPromptRequest {
     pub fields: Vec<PromptField>,
     /// Offer "Remember password" (false when no Secret Service is available).
     pub can_remember: bool,
+    /// The host rejected the previous answers of this attempt (the prompt says so).
+    pub rejected_before: bool,
 }
 
 /// The user's answers, one per field, in the request's order.
@@ -110,13 +112,18 @@ struct Prompt {
 }
 
 fn build_dialog(parent: Option<&gtk::Window>, request: &CredentialPromptRequest) -> Prompt {
+    let body = if request.rejected_before {
+        gettext_f(
+            "The host did not accept these credentials. Log in again to connect to {uri}",
+            &[("uri", &request.uri)],
+        )
+    } else {
+        gettext_f("Log in to connect to {uri}", &[("uri", &request.uri)])
+    };
     let window = adw::MessageDialog::new(
         parent,
         Some(&gettext("Authentication Required")),
-        Some(&gettext_f(
-            "Log in to connect to {uri}",
-            &[("uri", &request.uri)],
-        )),
+        Some(&body),
     );
     window.add_response("cancel", &gettext("_Cancel"));
     window.add_response("connect", &gettext("C_onnect"));

@@ -266,6 +266,7 @@ fn credential_prompt_returns_the_answers_in_order() {
             PromptField::new(CredentialKind::NoEchoPrompt, "root@lab's password: "),
         ],
         can_remember: true,
+        rejected_before: false,
     };
 
     let parent = gtk::Window::new();
@@ -297,15 +298,24 @@ fn credential_prompt_returns_the_answers_in_order() {
     assert!(answers.remember);
     pump_until("the prompt to close", || !dialog.is_visible());
 
-    // Cancel answers nothing; without a Secret Service there is nothing to remember.
+    // Cancel answers nothing; without a Secret Service there is nothing to remember. After a
+    // rejection the prompt says so.
     let answered = credentials::ask(
         None,
         CredentialPromptRequest {
             can_remember: false,
+            rejected_before: true,
             ..request
         },
     );
     let dialog = prompt_window();
+    assert!(
+        dialog
+            .body()
+            .starts_with("The host did not accept these credentials."),
+        "{}",
+        dialog.body()
+    );
     assert!(
         descendants(dialog.upcast_ref())
             .iter()
