@@ -12,6 +12,8 @@ use hangar::model::{ConnectionId, DomainUuid};
 
 use super::dialog_tests::pump_until;
 use super::fleet::{FleetView, RowHandlers};
+use super::window::context_menu::popup_menu;
+use super::window::vm_menu;
 
 fn host(id: u64, label: &str, vms: usize) -> HostSummary {
     HostSummary {
@@ -100,4 +102,74 @@ pub fn fleet_top_stays_in_view_when_a_host_sorts_in_above() {
         painted.borrow()
     );
     window.destroy();
+}
+
+/// The row menu, popped up over the fleet as a right-click does, is as tall as its items: none
+/// is clipped off below its edge (GTK 4.8 kept a popover shown too early at its first, shorter
+/// size, which hid the Delete section).
+pub fn row_menu_shows_every_item() {
+    let mut view = FleetView::new(
+        Rc::new(|_| {}),
+        RowHandlers {
+            context: Rc::new(|_, _, _, _| {}),
+            clicked: Rc::new(|| {}),
+        },
+        Rc::new(|_, _| Vec::new()),
+    );
+    view.upsert_host(host(2, "zulu", 40));
+    view.set_host_vms(ConnectionId(2), machines(2, "zulu", 40));
+    let fleet = view.column_view.clone();
+    let scrolled = gtk::ScrolledWindow::builder()
+        .child(&fleet)
+        .vexpand(true)
+        .build();
+    let window = adw::ApplicationWindow::builder()
+        .default_width(600)
+        .default_height(700)
+        .content(&scrolled)
+        .build();
+    // The lifecycle actions the menu's items name, as the main window has them.
+    let actions = gtk::gio::SimpleActionGroup::new();
+    for action in hangar::actions::VmAction::ALL {
+        actions.add_action(&gtk::gio::SimpleAction::new(action.id(), None));
+    }
+    window.insert_action_group("win", Some(&actions));
+    window.present();
+    // As in the window: the menu pops up over a list already on screen.
+    pump_until("the window to show", || {
+        fleet.is_mapped() && fleet.height() > 0
+    });
+    let popover = popup_menu(&fleet, &vm_menu(true), 40.0, 40.0);
+    pump_until("the row menu to show", || {
+        popover.is_mapped() && popover.child().is_some_and(|c| c.height() > 0)
+    });
+    let content = popover.child().expect("a popover menu has content");
+    // GTK builds the menu's sections over several main-loop turns: wait for the last item.
+    pump_until("the menu's last item, Delete", || {
+        menu_label(&content, "_Delete").is_some_and(|label| label.height() > 0)
+    });
+    pump_until("the popover to fit the whole menu", || {
+        let (_, natural, _, _) = content.measure(gtk::Orientation::Vertical, content.width());
+        content.height() >= natural
+    });
+    popover.popdown();
+    window.close();
+}
+
+/// The mapped label with `text` among `root`'s descendants.
+fn menu_label(root: &gtk::Widget, text: &str) -> Option<gtk::Label> {
+    let mut child = root.first_child();
+    while let Some(widget) = child {
+        if let Some(label) = widget.downcast_ref::<gtk::Label>()
+            && label.label() == text
+            && label.is_mapped()
+        {
+            return Some(label.clone());
+        }
+        if let Some(found) = menu_label(&widget, text) {
+            return Some(found);
+        }
+        child = widget.next_sibling();
+    }
+    None
 }

@@ -6,9 +6,11 @@ mod bench;
 mod charts;
 mod connections;
 mod console_sync;
-mod context_menu;
+pub(crate) mod context_menu;
 mod device_scope;
 mod layout;
+#[cfg(test)]
+pub(crate) use layout::vm_menu;
 mod sparklines;
 mod updates;
 mod vm_actions;

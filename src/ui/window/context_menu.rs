@@ -24,18 +24,33 @@ impl Window {
             ItemData::Vm(_) => vm_menu(true),
             ItemData::Host(host) => host_menu(host.id, &host.status),
         };
-        let popover = gtk::PopoverMenu::from_model(Some(&menu));
-        popover.set_parent(&self.layout.column_view);
-        popover.set_has_arrow(false);
-        popover.set_halign(gtk::Align::Start);
-        popover.set_pointing_to(Some(&gtk::gdk::Rectangle::new(x as i32, y as i32, 1, 1)));
-        popover.connect_closed(|popover| {
-            // Unparent after the closing animation's idle, not during the signal.
-            let popover = popover.clone();
-            glib::idle_add_local_once(move || popover.unparent());
-        });
-        popover.popup();
+        popup_menu(&self.layout.column_view, &menu, x, y);
     }
+}
+
+/// Pops up `menu` pointing at `(x, y)` in `parent`; the popover unparents itself once closed.
+pub(crate) fn popup_menu(
+    parent: &impl IsA<gtk::Widget>,
+    menu: &gio::Menu,
+    x: f64,
+    y: f64,
+) -> gtk::PopoverMenu {
+    let popover = gtk::PopoverMenu::from_model(Some(menu));
+    popover.set_parent(parent);
+    popover.set_has_arrow(false);
+    popover.set_halign(gtk::Align::Start);
+    popover.set_pointing_to(Some(&gtk::gdk::Rectangle::new(x as i32, y as i32, 1, 1)));
+    popover.connect_closed(|popover| {
+        // Unparent after the closing animation's idle, not during the signal.
+        let popover = popover.clone();
+        glib::idle_add_local_once(move || popover.unparent());
+    });
+    // Up once the menu is built: GTK 4.8's menu sections finish in an idle, and a popover up
+    // before then keeps its first, shorter size. The row menu lost its last section (Delete),
+    // clipped off below Force Off.
+    let shown = popover.clone();
+    glib::idle_add_local_once(move || shown.popup());
+    popover
 }
 
 /// Connect or disconnect, edit, remove — for one connection row.
