@@ -754,6 +754,33 @@ fn a_second_launch_hands_its_connections_to_the_running_window() {
     });
 }
 
+/// `--show-host-summary` opens the page of the host given with `--connect` (the second one
+/// here, in a second launch), and a `--show-domain-*` for a machine that no host has says so.
+#[test]
+fn show_options_open_what_they_name_or_say_it_is_missing() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if !prerequisites(false) {
+        return;
+    }
+    let alpha = TestHost::start("ui-show-a", &[("shown-a", Start::Running)]);
+    let beta = TestHost::start("ui-show-b", &[("shown-b", Start::Off)]);
+    let session = Session::start("show");
+    let app = session.launch(&["--connect", &alpha.uri()]);
+    app.wait_for("the first host", WAIT, |app| {
+        (vm_names(&app.rows()) == ["shown-a"]).then_some(())
+    });
+    let status = session.run_second_instance(&["--connect", &beta.uri(), "--show-host-summary"]);
+    assert!(status.success(), "{status}");
+    // The host page names its URI (the fleet's own rows are not among these labels).
+    wait_for_text(&app, "the second host's page", &beta.uri(), |app| {
+        app.labels()
+    });
+
+    let status = session.run_second_instance(&["--show-domain-console", "no-such-vm"]);
+    assert!(status.success(), "{status}");
+    wait_for_toast(&app, "the missing machine", "no-such-vm");
+}
+
 #[test]
 fn every_control_has_an_accessible_name() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());

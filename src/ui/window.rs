@@ -115,6 +115,8 @@ pub struct Window {
     shown: Shown,
     /// A `--show-*` request waiting for its machine or host to appear.
     pending_show: Option<ShowPage>,
+    /// The hosts that request is about: its command line's `--connect` hosts (none: any host).
+    pending_hosts: Vec<ConnectionId>,
     batches: HashMap<u64, Batch>,
     next_batch: u64,
     add_dialog: Option<Controller<AddConnection>>,
@@ -216,6 +218,7 @@ impl Component for Window {
             charts,
             shown: Shown::Nothing,
             pending_show: None,
+            pending_hosts: Vec::new(),
             batches: HashMap::new(),
             next_batch: 1,
             add_dialog: None,

@@ -11,6 +11,7 @@ use relm4::prelude::*;
 use hangar::cli::{Options, ShowPage};
 use hangar::driver::{ConnectionState, DeviceStatsScope, DomainInfo, Inventory};
 use hangar::fleet::{HostStatus, HostSummary};
+use hangar::i18n::{gettext, gettext_f};
 use hangar::model::{ConnectionId, DomainUuid};
 use hangar::saved_connections::SavedConnection;
 use hangar::{config, demo, uri};
@@ -31,13 +32,18 @@ pub struct HostEntry {
     /// The latest facts about each domain (inventory, then lifecycle re-reads).
     pub domains: HashMap<DomainUuid, Arc<DomainInfo>>,
     pub stale_since: Option<Instant>,
-    /// Whether its machines have been listed once (for the benchmark hook).
+    /// Whether its machines have been listed once (for the benchmark hook and `--show-*`).
     pub listed: bool,
     /// The device statistics scope last sent to the driver (see `device_scope.rs`).
     pub device_scope: DeviceStatsScope,
 }
 
 impl HostEntry {
+    /// Whether the host has answered: its machines are listed, or connecting failed.
+    fn answered(&self) -> bool {
+        self.listed || matches!(self.state, ConnectionState::Failed(_))
+    }
+
     /// The row's label: the user's name, else the host name, else one made from the URI.
     pub fn label(&self) -> String {
         if let Some(name) = &self.name {
@@ -118,9 +124,11 @@ impl Window {
     }
 
     pub(super) fn apply_command_line(&mut self, options: Options) {
-        for uri in &options.connect {
-            self.open(uri, None, false);
-        }
+        let connected: Vec<ConnectionId> = options
+            .connect
+            .iter()
+            .map(|uri| self.open(uri, None, false))
+            .collect();
         if options.demo {
             for host in demo::demo_hosts(std::path::Path::new(config::PKGDATADIR)) {
                 // The local QEMU host keeps its real host name.
@@ -129,29 +137,37 @@ impl Window {
             }
         }
         if let Some(page) = options.show {
+            // As in virt-manager, `--show-*` is about the `--connect` hosts given with it.
             self.pending_show = Some(page);
+            self.pending_hosts = connected;
             self.try_pending_show();
         }
         self.layout.window.present();
     }
 
-    /// Shows the page a `--show-*` option asked for, once its machine or host is listed.
+    /// Shows the page a `--show-*` option asked for, once its machine or host is listed; says
+    /// so when every host it could be on has answered (or failed) without it.
     pub(super) fn try_pending_show(&mut self) {
         let Some(page) = self.pending_show.clone() else {
             return;
         };
+        let mut candidates: Vec<ConnectionId> = if self.pending_hosts.is_empty() {
+            self.hosts.keys().copied().collect()
+        } else {
+            self.pending_hosts.clone()
+        };
+        candidates.sort();
         let found = match &page {
-            ShowPage::HostSummary => self
-                .hosts
-                .iter()
-                .min_by_key(|(id, _)| **id)
-                .filter(|(_, entry)| entry.inventory.is_some())
-                .and_then(|(id, _)| self.fleet.host(*id).cloned()),
+            ShowPage::HostSummary => candidates
+                .first()
+                .filter(|id| self.hosts.get(id).is_some_and(HostEntry::answered))
+                .and_then(|id| self.fleet.host(*id).cloned()),
             other => {
                 let wanted = other.domain().unwrap_or_default();
                 let by_uuid: Option<DomainUuid> = wanted.parse().ok();
-                self.hosts.iter().find_map(|(id, entry)| {
-                    entry
+                candidates.iter().find_map(|id| {
+                    self.hosts
+                        .get(id)?
                         .domains
                         .values()
                         .find(|d| d.name == wanted || Some(d.uuid) == by_uuid)
@@ -165,6 +181,21 @@ impl Window {
             self.pending_show = None;
             self.show_selection();
             self.reveal_page_for(&page);
+            return;
+        }
+        let all_answered = candidates
+            .iter()
+            .all(|id| self.hosts.get(id).is_none_or(HostEntry::answered));
+        if all_answered {
+            self.pending_show = None;
+            let text = match page.domain() {
+                Some(name) => gettext_f(
+                    "No virtual machine “{name}” on the connected hosts",
+                    &[("name", name)],
+                ),
+                None => gettext("No connection to show: add one, or start Hangar with --connect"),
+            };
+            self.layout.toast(&text, None);
         }
     }
 

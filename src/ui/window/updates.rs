@@ -109,6 +109,8 @@ impl Window {
             self.stats.borrow_mut().mark_stale(id, since);
         }
         self.refresh_host_row(id);
+        // A host that fails may have been the last one a `--show-*` request waited for.
+        self.try_pending_show();
     }
 
     fn set_inventory(&mut self, id: ConnectionId, inventory: Arc<Inventory>) {
