@@ -32,8 +32,8 @@ struct Attempt {
     used_stored: Vec<SecretKey>,
     /// Secrets the user asked to remember, stored once the host accepts them.
     to_remember: Vec<(SecretKey, Secret)>,
-    /// What the user typed into the questions that are not secret (the user name), filled in
-    /// again when the host rejects the answers and asks once more.
+    /// The user name the user typed, filled in again when the host rejects the answers and
+    /// asks once more (never a password, nor a one-time challenge answer).
     typed: Vec<(CredentialKind, String)>,
 }
 
@@ -102,7 +102,7 @@ impl CredentialProvider for UiCredentials {
                 echo: !prompt.kind.is_secret(),
                 default_value: typed
                     .iter()
-                    .find(|(kind, _)| *kind == prompt.kind && !kind.is_secret())
+                    .find(|(kind, _)| *kind == prompt.kind)
                     .map(|(_, value)| value.clone())
                     .or_else(|| prompt.default.clone()),
             })
@@ -134,7 +134,12 @@ impl CredentialProvider for UiCredentials {
                 .prompts
                 .iter()
                 .zip(&answers.values)
-                .filter(|(prompt, _)| !prompt.kind.is_secret())
+                .filter(|(prompt, _)| {
+                    matches!(
+                        prompt.kind,
+                        CredentialKind::AuthName | CredentialKind::Username
+                    )
+                })
                 .map(|(prompt, value)| (prompt.kind, value.expose().to_owned()))
                 .collect();
             if let Ok(mut attempts) = attempts.lock() {
