@@ -45,17 +45,22 @@ fn machines(id: u64, label: &str, count: usize) -> Vec<VmSummary> {
         .collect()
 }
 
-/// Every frame painted after a host sorts in above the list's top shows the top: the
-/// vertical scroll position is 0 at each paint.
-pub fn fleet_top_stays_in_view_when_a_host_sorts_in_above() {
-    let mut view = FleetView::new(
+/// A fleet view whose clicks, Retry buttons and sparklines lead nowhere.
+fn idle_view() -> FleetView {
+    FleetView::new(
         Rc::new(|_| {}),
         RowHandlers {
             context: Rc::new(|_, _, _, _| {}),
             clicked: Rc::new(|| {}),
         },
         Rc::new(|_, _| Vec::new()),
-    );
+    )
+}
+
+/// Every frame painted after a host sorts in above the list's top shows the top: the
+/// vertical scroll position is 0 at each paint.
+pub fn fleet_top_stays_in_view_when_a_host_sorts_in_above() {
+    let mut view = idle_view();
     let scrolled = gtk::ScrolledWindow::builder()
         .child(&view.column_view)
         .vexpand(true)
@@ -108,14 +113,7 @@ pub fn fleet_top_stays_in_view_when_a_host_sorts_in_above() {
 /// is clipped off below its edge (GTK 4.8 kept a popover shown too early at its first, shorter
 /// size, which hid the Delete section).
 pub fn row_menu_shows_every_item() {
-    let mut view = FleetView::new(
-        Rc::new(|_| {}),
-        RowHandlers {
-            context: Rc::new(|_, _, _, _| {}),
-            clicked: Rc::new(|| {}),
-        },
-        Rc::new(|_, _| Vec::new()),
-    );
+    let mut view = idle_view();
     view.upsert_host(host(2, "zulu", 40));
     view.set_host_vms(ConnectionId(2), machines(2, "zulu", 40));
     let fleet = view.column_view.clone();
