@@ -390,6 +390,38 @@ fn clicks_and_keys_select_machines_across_hosts_and_open_the_menu() {
     });
 }
 
+/// In the search entry, Enter or Down goes on to the first machine found (the filter applied
+/// even if the entry has not reported its text yet), and the list's own keys work from there.
+#[test]
+fn enter_or_down_in_the_search_goes_on_to_the_first_machine() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if !prerequisites(false) || xdotool_missing() {
+        return;
+    }
+    let alpha = TestHost::start(
+        "ui-find",
+        &[
+            ("alpha-1", Start::Running),
+            ("find-1", Start::Off),
+            ("find-2", Start::Running),
+        ],
+    );
+    for key in ["Return", "Down"] {
+        let session = Session::start(&format!("find-{key}"));
+        let app = session.launch(&["--connect", &alpha.uri()]);
+        app.wait_for("the machines", WAIT, |app| {
+            (vm_names(&app.rows()).len() == 3).then_some(())
+        });
+        // Without a window manager the keyboard goes to the window under the pointer.
+        session.xdotool(&["mousemove", "300", "400"]);
+        session.xdotool(&["key", "ctrl+f", "type", "find"]);
+        session.xdotool(&["key", key]);
+        wait_for_selection(&app, &format!("{key} in the search"), &["find-1"]);
+        session.xdotool(&["key", "Down"]);
+        wait_for_selection(&app, &format!("Down in the list after {key}"), &["find-2"]);
+    }
+}
+
 /// Waits until a node named `name` is on screen (`true`) or off it (`false`).
 fn wait_for_showing(app: &App, what: &str, name: &str, wanted: bool) {
     app.wait_for(what, WAIT, |app| {

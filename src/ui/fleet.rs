@@ -442,6 +442,30 @@ impl FleetView {
         self.selection.item(position).and_then(columns::row_item)
     }
 
+    /// Selects the first machine shown and moves the keyboard focus to its row (Down or Enter
+    /// in the search entry). Returns whether there is one.
+    pub fn focus_first_machine(&self) -> bool {
+        let Some((position, item)) = (0..self.selection.n_items())
+            .filter_map(|position| Some((position, self.item_at(position)?)))
+            .find(|(_, item)| item.vm().is_some())
+        else {
+            return false;
+        };
+        self.selection.select_item(position, true);
+        // The row (or its cell) takes the focus, so the list's own keys go on from there.
+        let mut widget = self.cells.cell_of(&item);
+        while let Some(candidate) = widget {
+            if candidate == *self.column_view.upcast_ref::<gtk::Widget>() {
+                break;
+            }
+            if candidate.is_focusable() {
+                return candidate.grab_focus();
+            }
+            widget = candidate.parent();
+        }
+        self.column_view.grab_focus()
+    }
+
     /// Selects exactly the row of `item`, if it is shown.
     pub fn select_item(&self, item: &FleetItem) -> bool {
         let Some(position) = position_of(&self.selection, item) else {

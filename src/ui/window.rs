@@ -57,6 +57,8 @@ pub enum WindowInput {
     RevealPage,
     /// The search text changed.
     Search(String),
+    /// Down or Enter in the search entry, with its text: on to the first machine found.
+    FocusResults(String),
     /// Tree or one list.
     SetViewMode(ViewMode),
     /// Which optional columns to show.
@@ -256,6 +258,12 @@ impl Component for Window {
             WindowInput::Search(text) => {
                 self.fleet.set_search(&text);
                 self.layout.update_empty_state(&self.fleet);
+            }
+            WindowInput::FocusResults(text) => {
+                // The entry reports its text a moment after typing: Enter may come first.
+                self.fleet.set_search(&text);
+                self.layout.update_empty_state(&self.fleet);
+                self.fleet.focus_first_machine();
             }
             WindowInput::SetViewMode(mode) => {
                 self.fleet.set_mode(mode);

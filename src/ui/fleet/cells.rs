@@ -126,6 +126,15 @@ impl BoundCells {
             .map(|cell| (cell.item.clone(), cell.root.clone()))
     }
 
+    /// A cell widget of `item`'s row, if the row is bound.
+    pub fn cell_of(&self, item: &FleetItem) -> Option<gtk::Widget> {
+        self.cells
+            .borrow()
+            .values()
+            .find(|cell| cell.item == *item)
+            .map(|cell| cell.root.clone())
+    }
+
     /// A cell came on screen: catches up with changes it skipped while off screen.
     pub fn mapped(&self, key: CellKey) {
         if let Some(cell) = self.cells.borrow().get(&key)

@@ -165,6 +165,28 @@ impl Layout {
                 sender.input(WindowInput::Search(entry.text().to_string()));
             });
         }
+        // Enter or Down goes on to the results, as in GNOME's searches. In the capture phase:
+        // the entry's text would otherwise take Down and move the focus by geometry instead.
+        {
+            let sender = sender.clone();
+            search_entry.connect_activate(move |entry| {
+                sender.input(WindowInput::FocusResults(entry.text().to_string()))
+            });
+        }
+        let keys = gtk::EventControllerKey::new();
+        keys.set_propagation_phase(gtk::PropagationPhase::Capture);
+        {
+            let sender = sender.clone();
+            let entry = search_entry.clone();
+            keys.connect_key_pressed(move |_, key, _, modifiers| {
+                if key == gtk::gdk::Key::Down && modifiers.is_empty() {
+                    sender.input(WindowInput::FocusResults(entry.text().to_string()));
+                    return glib::Propagation::Stop;
+                }
+                glib::Propagation::Proceed
+            });
+        }
+        search_entry.add_controller(keys);
 
         // The fleet pane: toolbar above the column view.
         let toolbar = gtk::Box::builder()
