@@ -502,6 +502,29 @@ fn wait_for_no_window(session: &Session, title: &str) {
     }
 }
 
+/// Waits until the app shows exactly `count` windows on the X display (asked of X, not
+/// AT-SPI, for the reason given at `wait_for_no_window`).
+fn wait_for_visible_windows(session: &Session, app: &App, count: usize) {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let shown = std::process::Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--pid", &app.pid().to_string()])
+            .envs(session.env())
+            .output()
+            .expect("xdotool runs");
+        let windows = String::from_utf8_lossy(&shown.stdout).lines().count();
+        if windows == count {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{windows} windows shown, wanted {count}\n{}",
+            app.log_tail()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 #[test]
 fn connection_dialogs_and_shortcuts_open_from_the_window() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -555,6 +578,24 @@ fn connection_dialogs_and_shortcuts_open_from_the_window() {
             .any(|r| r.host && r.name() == "renamed-by-test")
             .then_some(())
     });
+
+    // Remove asks first (the name and "Connect Automatically" go with the connection):
+    // Cancel keeps the host, Remove forgets it.
+    for (answer, host_left) in [("Cancel", true), ("Remove", false)] {
+        app.must(&["click", "Remove"]);
+        wait_for_text(
+            &app,
+            "the Remove question",
+            "Hangar forgets the connection",
+            |app| app.labels(),
+        );
+        app.must(&["click-last", answer]);
+        wait_for_visible_windows(&session, &app, 1);
+        app.wait_for(&format!("the host list after {answer}"), WAIT, |app| {
+            let shown = app.rows().iter().any(|r| r.host);
+            (shown == host_left).then_some(())
+        });
+    }
 
     // The main menu's Keyboard Shortcuts opens GTK's shortcuts window with Hangar's list.
     app.must(&["activate", "win.show-help-overlay"]);

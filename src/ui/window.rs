@@ -72,7 +72,10 @@ pub enum WindowInput {
     /// Try a failed or disconnected connection again.
     Connect(ConnectionId),
     Disconnect(ConnectionId),
+    /// Asks before forgetting a connection.
     RemoveConnection(ConnectionId),
+    /// Forget the connection: the user confirmed.
+    RemoveConfirmed(ConnectionId),
     /// An action on the selected machines (asks first when configured to).
     Action(VmAction),
     /// The action, confirmed, on these machines.
@@ -287,7 +290,8 @@ impl Component for Window {
             WindowInput::ConnectionDialog(output) => self.apply_connection_dialog(output),
             WindowInput::Connect(id) => self.connect(id),
             WindowInput::Disconnect(id) => self.disconnect(id),
-            WindowInput::RemoveConnection(id) => self.remove_connection(id),
+            WindowInput::RemoveConnection(id) => self.confirm_remove_connection(id, root, &sender),
+            WindowInput::RemoveConfirmed(id) => self.remove_connection(id),
             WindowInput::Action(action) => self.request_action(action, root, &sender),
             WindowInput::Run(action, targets) => self.run_action(action, targets, &sender),
             WindowInput::ContextMenu(position, x, y) => self.show_context_menu(position, x, y),

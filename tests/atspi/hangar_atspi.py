@@ -10,6 +10,8 @@ Commands:
   activate ACTION            activates one of the window's actions (e.g. win.vm-pause)
   select NAME [NAME…]        selects exactly the rows whose first label is NAME (any host)
   click NAME                 clicks the push button with that accessible name
+  click-last NAME            the same, the last such button laid out (in the newest window: a
+                             dialog's Remove rather than the page's Remove behind it)
   row-extents NAME           [x, y, width, height] of the row whose first label is NAME,
                              relative to the window (to click it with xdotool)
   selected                   the first labels of the selected rows
@@ -246,14 +248,27 @@ def names_match(accessible_name, wanted):
     return accessible_name == wanted or accessible_name.replace("_", "") == f"{wanted} {wanted}"
 
 
-def click(app, name):
-    for node in walk(app):
-        if node.get_role_name() in ("push button", "toggle button") and names_match(node.get_name(), name):
-            action = node.get_action_iface()
-            for i in range(action.get_n_actions()):
-                if action.get_action_name(i) == "click":
-                    action.do_action(i)
-                    return True
+def has_size(node):
+    try:
+        box = node.get_extents(Atspi.CoordType.WINDOW)
+    except gi.repository.GLib.Error:
+        return False
+    return box.width > 0 and box.height > 0
+
+
+def click(app, name, last=False):
+    buttons = [node for node in walk(app)
+               if node.get_role_name() in ("push button", "toggle button") and names_match(node.get_name(), name)]
+    if last:
+        # A libadwaita message dialog keeps a second, hidden row of its buttons (for narrow
+        # widths); only the laid-out one has a size.
+        buttons = [node for node in reversed(buttons) if has_size(node)]
+    for node in buttons:
+        action = node.get_action_iface()
+        for i in range(action.get_n_actions()):
+            if action.get_action_name(i) == "click":
+                action.do_action(i)
+                return True
     raise SystemExit(f"no button named {name!r}")
 
 
@@ -308,6 +323,8 @@ def main():
         out = select(app, args)
     elif command == "click":
         out = click(app, args[0])
+    elif command == "click-last":
+        out = click(app, args[0], last=True)
     elif command == "row-extents":
         out = row_extents(app, args[0])
     elif command == "field-extents":

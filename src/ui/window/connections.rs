@@ -212,6 +212,39 @@ impl Window {
     }
 
     /// Closes a connection, forgets its rows and statistics and removes it from the saved list.
+    /// Asks before forgetting a connection: its name and "Connect Automatically" go with it,
+    /// and only the Add Connection dialog brings them back.
+    pub(super) fn confirm_remove_connection(
+        &self,
+        id: ConnectionId,
+        root: &adw::ApplicationWindow,
+        sender: &ComponentSender<Self>,
+    ) {
+        let Some(entry) = self.hosts.get(&id) else {
+            return;
+        };
+        let dialog = adw::MessageDialog::new(
+            Some(root),
+            Some(&gettext_f("Remove “{name}”?", &[("name", &entry.label())])),
+            Some(&gettext_f(
+                "Hangar forgets the connection to {uri}. The host and its virtual machines are not changed.",
+                &[("uri", entry.connection.uri())],
+            )),
+        );
+        dialog.add_response("cancel", &gettext("_Cancel"));
+        dialog.add_response("remove", &gettext("_Remove"));
+        dialog.set_response_appearance("remove", adw::ResponseAppearance::Destructive);
+        dialog.set_default_response(Some("cancel"));
+        dialog.set_close_response("cancel");
+        let sender = sender.clone();
+        dialog.connect_response(None, move |_, response| {
+            if response == "remove" {
+                sender.input(WindowInput::RemoveConfirmed(id));
+            }
+        });
+        dialog.present();
+    }
+
     pub(super) fn remove_connection(&mut self, id: ConnectionId) {
         let Some(entry) = self.hosts.remove(&id) else {
             return;
