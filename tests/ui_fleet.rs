@@ -827,6 +827,23 @@ fn a_second_launch_hands_its_connections_to_the_running_window() {
     });
 }
 
+/// A first start without `--connect` (settings empty) adds the local QEMU/KVM host, as
+/// virt-manager does, and lists its machines; it is saved to connect automatically.
+#[test]
+fn a_first_start_adds_the_local_qemu_host() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if !prerequisites(true) {
+        return;
+    }
+    let session = Session::start("first");
+    let app = session.launch(&[]);
+    let wanted = expected(&qemu_machines());
+    app.wait_for("the local host and its machines", WAIT, |app| {
+        let hosts = machines_by_host(&app.rows());
+        (hosts.len() == 1 && hosts.get("qemu:///system") == Some(&wanted)).then_some(())
+    });
+}
+
 /// `--show-host-summary` opens the page of the host given with `--connect` (the second one
 /// here, in a second launch), and a `--show-domain-*` for a machine that no host has says so.
 #[test]

@@ -38,6 +38,10 @@ pub struct HostEntry {
     pub device_scope: DeviceStatsScope,
 }
 
+/// The GSettings key that records the first start's local connection (see
+/// `add_local_connection_once`).
+const LOCAL_OFFERED: &str = "local-connection-offered";
+
 impl HostEntry {
     /// Whether the host has answered: its machines are listed, or connecting failed.
     fn answered(&self) -> bool {
@@ -123,7 +127,33 @@ impl Window {
         id
     }
 
+    /// A first start, as virt-manager does it: without `--connect` or `--demo` and with no
+    /// saved connection, the local QEMU/KVM host is saved (connecting automatically) and opened
+    /// when its daemon's socket is there. Once only: a connection removed later stays removed.
+    fn add_local_connection_once(&mut self, options: &Options) {
+        if !options.connect.is_empty()
+            || options.demo
+            || self.settings.boolean(LOCAL_OFFERED)
+            || !saved_connections::load(&self.settings).is_empty()
+        {
+            return;
+        }
+        let _ = self.settings.set_boolean(LOCAL_OFFERED, true);
+        let Some(uri) = demo::local_qemu_uri() else {
+            return;
+        };
+        let entry = SavedConnection::new(&uri, None, true);
+        if let Err(error) = saved_connections::update(&self.settings, |list| {
+            list.add(entry);
+            true
+        }) {
+            log::warn!("could not save the local connection: {error}");
+        }
+        self.open(&uri, None, true);
+    }
+
     pub(super) fn apply_command_line(&mut self, options: Options) {
+        self.add_local_connection_once(&options);
         let connected: Vec<ConnectionId> = options
             .connect
             .iter()
