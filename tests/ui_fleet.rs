@@ -430,8 +430,8 @@ fn wait_for_showing(app: &App, what: &str, name: &str, wanted: bool) {
 }
 
 /// A window too narrow for the list and a page side by side shows one at a time: a click on a
-/// row slides to its page (also when the row was selected already), Back returns to the list,
-/// and the Fleet Overview button slides to the overview.
+/// row slides to its page (also when the row was selected already), whose own buttons act on
+/// the machine; Back returns to the list, and Fleet Overview slides to the overview.
 #[test]
 fn a_narrow_window_slides_between_the_list_and_the_pages() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -464,6 +464,14 @@ fn a_narrow_window_slides_between_the_list_and_the_pages() {
 
     click_row(&session, &app, "narrow-1", None);
     wait_for_showing(&app, "the machine's page after a click", "Back", true);
+    // The fleet's toolbar is out of sight: the page has its own, and its Pause pauses.
+    let extents = app.must(&["button-extents", "Machine Actions", "Pause"]);
+    let [x, y, w, h] = [0, 1, 2, 3].map(|i| extents[i].as_i64().unwrap());
+    let (cx, cy) = ((x + w / 2).to_string(), (y + h / 2).to_string());
+    session.xdotool(&["mousemove", &cx, &cy, "click", "1"]);
+    app.wait_for("libvirt to report the machine paused", WAIT, |_| {
+        (alpha.state_of("narrow-1") == PAUSED).then_some(())
+    });
     app.must(&["click", "Back"]);
     wait_for_showing(&app, "the list after Back", "Back", false);
     // The row is still selected: the click changes no selection, and still opens the page.

@@ -12,6 +12,9 @@ Commands:
   click NAME                 clicks the push button with that accessible name
   click-last NAME            the same, the last such button laid out (in the newest window: a
                              dialog's Remove rather than the page's Remove behind it)
+  button-extents GROUP NAME  [x, y, width, height] of the laid-out button NAME inside the
+                             node named GROUP, relative to its window (to click it with
+                             xdotool, as a user would)
   row-extents NAME           [x, y, width, height] of the row whose first label is NAME,
                              relative to the window (to click it with xdotool)
   selected                   the first labels of the selected rows
@@ -256,14 +259,31 @@ def has_size(node):
     return box.width > 0 and box.height > 0
 
 
-def click(app, name, last=False):
+def buttons_named(app, name, last=False):
     buttons = [node for node in walk(app)
                if node.get_role_name() in ("push button", "toggle button") and names_match(node.get_name(), name)]
     if last:
         # A libadwaita message dialog keeps a second, hidden row of its buttons (for narrow
         # widths); only the laid-out one has a size.
         buttons = [node for node in reversed(buttons) if has_size(node)]
-    for node in buttons:
+    return buttons
+
+
+def button_extents(app, group, name):
+    for parent in walk(app):
+        try:
+            if parent.get_name() != group:
+                continue
+        except gi.repository.GLib.Error:
+            continue
+        for node in buttons_named(parent, name, last=True):
+            box = node.get_extents(Atspi.CoordType.WINDOW)
+            return [box.x, box.y, box.width, box.height]
+    raise SystemExit(f"no laid-out button named {name!r} in {group!r}")
+
+
+def click(app, name, last=False):
+    for node in buttons_named(app, name, last):
         action = node.get_action_iface()
         for i in range(action.get_n_actions()):
             if action.get_action_name(i) == "click":
@@ -323,6 +343,8 @@ def main():
         out = select(app, args)
     elif command == "click":
         out = click(app, args[0])
+    elif command == "button-extents":
+        out = button_extents(app, args[0], args[1])
     elif command == "click-last":
         out = click(app, args[0], last=True)
     elif command == "row-extents":

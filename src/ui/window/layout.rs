@@ -27,6 +27,8 @@ pub struct Layout {
     /// "overview" (nothing selected), "host", "vm" or "many".
     pub pages: gtk::Stack,
     many: adw::StatusPage,
+    /// The lifecycle buttons of a folded window's page header (machine pages only).
+    page_actions: gtk::Box,
     pub title: adw::WindowTitle,
     actions: gio::SimpleActionGroup,
     pub column_view: gtk::ColumnView,
@@ -75,6 +77,27 @@ pub fn vm_menu(include_primary: bool) -> gio::Menu {
     menu.append_section(None, &section(&[VmAction::ForceReset, VmAction::ForceOff]));
     menu.append_section(None, &section(&[VmAction::Delete]));
     menu
+}
+
+/// Run, Pause, Resume, Shut Down and a menu of the other actions, for the selected machines.
+fn lifecycle_buttons() -> gtk::Box {
+    let buttons = gtk::Box::new(gtk::Orientation::Horizontal, 6);
+    for action in [
+        VmAction::Run,
+        VmAction::Pause,
+        VmAction::Resume,
+        VmAction::Shutdown,
+    ] {
+        buttons.append(&action_button(action));
+    }
+    let more = gtk::MenuButton::builder()
+        .icon_name("view-more-symbolic")
+        .tooltip_text(gettext("More Actions"))
+        .menu_model(&vm_menu(false))
+        .build();
+    crate::ui::a11y::set_label(&more, &gettext("More Actions"));
+    buttons.append(&more);
+    buttons
 }
 
 fn action_button(action: VmAction) -> gtk::Button {
@@ -194,21 +217,7 @@ impl Layout {
             .spacing(6)
             .css_classes(["toolbar"])
             .build();
-        for action in [
-            VmAction::Run,
-            VmAction::Pause,
-            VmAction::Resume,
-            VmAction::Shutdown,
-        ] {
-            toolbar.append(&action_button(action));
-        }
-        let more = gtk::MenuButton::builder()
-            .icon_name("view-more-symbolic")
-            .tooltip_text(gettext("More Actions"))
-            .menu_model(&vm_menu(false))
-            .build();
-        crate::ui::a11y::set_label(&more, &gettext("More Actions"));
-        toolbar.append(&more);
+        toolbar.append(&lifecycle_buttons());
         let spacer = gtk::Box::builder().hexpand(true).build();
         toolbar.append(&spacer);
         let columns_button = gtk::MenuButton::builder()
@@ -239,7 +248,7 @@ impl Layout {
         fleet_pane.append(&gtk::Separator::new(gtk::Orientation::Horizontal));
         fleet_pane.append(&fleet_stack);
 
-        // The page pane, with a back button when the leaflet is folded.
+        // The page pane, with a header (Back, and a machine's actions) when the leaflet is folded.
         let pages = gtk::Stack::builder().vexpand(true).build();
         let many = adw::StatusPage::builder()
             .icon_name("edit-select-all-symbolic")
@@ -254,11 +263,20 @@ impl Layout {
             .margin_top(6)
             .build();
         crate::ui::a11y::set_label(&back, &gettext("Back"));
+        // Folded, the fleet's toolbar is out of sight: a machine's page brings its own.
+        let page_actions = lifecycle_buttons();
+        page_actions.add_css_class("toolbar");
+        crate::ui::a11y::set_label(&page_actions, &gettext("Machine Actions"));
+        page_actions.set_visible(false);
+        let page_header = gtk::Box::new(gtk::Orientation::Horizontal, 6);
+        page_header.append(&back);
+        page_header.append(&gtk::Box::builder().hexpand(true).build());
+        page_header.append(&page_actions);
         let page_pane = gtk::Box::new(gtk::Orientation::Vertical, 0);
         page_pane.set_width_request(440);
         // The fleet takes the extra width; pages are sized by their clamps.
         page_pane.set_hexpand(false);
-        page_pane.append(&back);
+        page_pane.append(&page_header);
         page_pane.append(&pages);
 
         let leaflet = adw::Leaflet::builder()
@@ -272,7 +290,7 @@ impl Layout {
         leaflet.append(&page_pane);
         leaflet.set_visible_child(&fleet_pane);
         leaflet
-            .bind_property("folded", &back, "visible")
+            .bind_property("folded", &page_header, "visible")
             .sync_create()
             .build();
         {
@@ -336,6 +354,7 @@ impl Layout {
             leaflet,
             pages,
             many,
+            page_actions,
             title,
             actions,
             column_view: fleet.column_view.clone(),
@@ -372,6 +391,7 @@ impl Layout {
     /// Shows a page; on a narrow window, slides to it.
     pub fn show_page(&self, name: &str, reveal: bool) {
         self.pages.set_visible_child_name(name);
+        self.page_actions.set_visible(matches!(name, "vm" | "many"));
         if reveal {
             self.reveal_page();
         }
