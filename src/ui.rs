@@ -10,6 +10,7 @@ mod busiest;
 mod chart;
 #[cfg(test)]
 mod chart_tests;
+mod confirm;
 mod console;
 mod credential_provider;
 mod credentials;

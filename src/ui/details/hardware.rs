@@ -19,6 +19,7 @@ use hangar::i18n::{gettext, gettext_f};
 
 use super::widgets::{Banner, Tone};
 use super::{DetailsTarget, TabInput};
+use crate::ui::confirm::confirm_removal;
 use panes::PaneHandles;
 
 /// The tab's own messages.
@@ -528,26 +529,16 @@ impl HardwareTab {
             }
         };
         let window = root.root().and_then(|r| r.downcast::<gtk::Window>().ok());
-        let dialog = adw::MessageDialog::new(
+        let sender = sender.clone();
+        confirm_removal(
             window.as_ref(),
-            Some(&gettext_f(
+            &gettext_f(
                 "Remove {device} from “{name}”?",
                 &[("device", &plan.label), ("name", &info.name)],
-            )),
-            Some(&plan.explain()),
+            ),
+            &plan.explain(),
+            move || sender.input(msg(HardwareMsg::RemoveConfirmed(index))),
         );
-        dialog.add_response("cancel", &gettext("_Cancel"));
-        dialog.add_response("remove", &gettext("_Remove"));
-        dialog.set_response_appearance("remove", adw::ResponseAppearance::Destructive);
-        dialog.set_default_response(Some("cancel"));
-        dialog.set_close_response("cancel");
-        let sender = sender.clone();
-        dialog.connect_response(None, move |_, response| {
-            if response == "remove" {
-                sender.input(msg(HardwareMsg::RemoveConfirmed(index)));
-            }
-        });
-        dialog.present();
     }
 
     fn remove(&mut self, index: usize, sender: &ComponentSender<Self>) {

@@ -18,6 +18,7 @@ use hangar::{config, demo, uri};
 
 use super::{Window, WindowInput};
 use crate::ui::add_connection::{AddConnection, AddConnectionInit, AddConnectionOutput};
+use crate::ui::confirm::confirm_removal;
 use crate::ui::saved_connections;
 
 /// What the window knows about one connection.
@@ -253,26 +254,16 @@ impl Window {
         let Some(entry) = self.hosts.get(&id) else {
             return;
         };
-        let dialog = adw::MessageDialog::new(
-            Some(root),
-            Some(&gettext_f("Remove “{name}”?", &[("name", &entry.label())])),
-            Some(&gettext_f(
+        let sender = sender.clone();
+        confirm_removal(
+            Some(root.upcast_ref()),
+            &gettext_f("Remove “{name}”?", &[("name", &entry.label())]),
+            &gettext_f(
                 "Hangar forgets the connection to {uri}. The host and its virtual machines are not changed.",
                 &[("uri", entry.connection.uri())],
-            )),
+            ),
+            move || sender.input(WindowInput::RemoveConfirmed(id)),
         );
-        dialog.add_response("cancel", &gettext("_Cancel"));
-        dialog.add_response("remove", &gettext("_Remove"));
-        dialog.set_response_appearance("remove", adw::ResponseAppearance::Destructive);
-        dialog.set_default_response(Some("cancel"));
-        dialog.set_close_response("cancel");
-        let sender = sender.clone();
-        dialog.connect_response(None, move |_, response| {
-            if response == "remove" {
-                sender.input(WindowInput::RemoveConfirmed(id));
-            }
-        });
-        dialog.present();
     }
 
     pub(super) fn remove_connection(&mut self, id: ConnectionId) {
