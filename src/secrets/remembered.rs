@@ -20,7 +20,7 @@ pub struct StoredAnswers {
 
 /// The user name the request's entries are keyed by: libvirt's suggested answer to a user-name
 /// question (the URI's user), else empty.
-pub fn username_of(request: &CredentialRequest) -> String {
+fn username_of(request: &CredentialRequest) -> String {
     request
         .prompts
         .iter()

@@ -12,8 +12,7 @@ use hangar::model::{ConnectionId, DomainUuid};
 
 use super::dialog_tests::pump_until;
 use super::fleet::{FleetView, RowHandlers};
-use super::window::context_menu::popup_menu;
-use super::window::vm_menu;
+use super::window::{popup_menu, vm_menu};
 
 fn host(id: u64, label: &str, vms: usize) -> HostSummary {
     HostSummary {

@@ -6,11 +6,11 @@ mod bench;
 mod charts;
 mod connections;
 mod console_sync;
-pub(crate) mod context_menu;
+mod context_menu;
 mod device_scope;
 mod layout;
 #[cfg(test)]
-pub(crate) use layout::vm_menu;
+pub(crate) use {context_menu::popup_menu, layout::vm_menu};
 mod sparklines;
 mod updates;
 mod vm_actions;
@@ -258,14 +258,10 @@ impl Component for Window {
             WindowInput::Driver(updates) => self.apply_updates(updates),
             WindowInput::SelectionChanged => self.show_selection(),
             WindowInput::RevealPage => self.layout.reveal_page(),
-            WindowInput::Search(text) => {
-                self.fleet.set_search(&text);
-                self.layout.update_empty_state(&self.fleet);
-            }
+            WindowInput::Search(text) => self.search(&text),
             WindowInput::FocusResults(text) => {
                 // The entry reports its text a moment after typing: Enter may come first.
-                self.fleet.set_search(&text);
-                self.layout.update_empty_state(&self.fleet);
+                self.search(&text);
                 self.fleet.focus_first_machine();
             }
             WindowInput::SetViewMode(mode) => {
@@ -327,6 +323,12 @@ impl Window {
         let _ = self
             .settings
             .set_boolean("window-maximized", window.is_maximized());
+    }
+
+    /// Filters the fleet by `text`, or shows "No Results Found".
+    fn search(&self, text: &str) {
+        self.fleet.set_search(text);
+        self.layout.update_empty_state(&self.fleet);
     }
 
     fn updates_sender(&self) -> tokio::sync::mpsc::UnboundedSender<ConnectionUpdate> {

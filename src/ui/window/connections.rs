@@ -242,7 +242,6 @@ impl Window {
         }
     }
 
-    /// Closes a connection, forgets its rows and statistics and removes it from the saved list.
     /// Asks before forgetting a connection: its name and "Connect Automatically" go with it,
     /// and only the Add Connection dialog brings them back.
     pub(super) fn confirm_remove_connection(
@@ -266,6 +265,7 @@ impl Window {
         );
     }
 
+    /// Closes a connection, forgets its rows and statistics and removes it from the saved list.
     pub(super) fn remove_connection(&mut self, id: ConnectionId) {
         let Some(entry) = self.hosts.remove(&id) else {
             return;
