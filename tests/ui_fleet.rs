@@ -488,35 +488,16 @@ fn a_narrow_window_slides_between_the_list_and_the_pages() {
     wait_for_showing(&app, "the overview after Fleet Overview", "Fleet", true);
 }
 
-/// Waits until no window titled `title` is on the X display. Asked of X, not AT-SPI: walking
-/// GTK 4.8's accessible tree while a dialog closes breaks the app's AT-SPI registration (seen:
-/// GLib criticals about a NULL object path, then the app is gone from the registry).
-fn wait_for_no_window(session: &Session, title: &str) {
+/// Waits until `xdotool search --onlyvisible SEARCH…` finds exactly `count` windows. Asked
+/// of X, not AT-SPI: walking GTK 4.8's accessible tree while a dialog closes breaks the app's
+/// AT-SPI registration (seen: GLib criticals about a NULL object path, then the app is gone
+/// from the registry).
+fn wait_for_x_windows(session: &Session, what: &str, search: &[&str], count: usize) {
     let deadline = std::time::Instant::now() + WAIT;
     loop {
         let shown = std::process::Command::new("xdotool")
-            .args(["search", "--onlyvisible", "--name", &format!("^{title}$")])
-            .envs(session.env())
-            .output()
-            .expect("xdotool runs");
-        if shown.stdout.is_empty() {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the {title} window never closed"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-/// Waits until the app shows exactly `count` windows on the X display (asked of X, not
-/// AT-SPI, for the reason given at `wait_for_no_window`).
-fn wait_for_visible_windows(session: &Session, app: &App, count: usize) {
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let shown = std::process::Command::new("xdotool")
-            .args(["search", "--onlyvisible", "--pid", &app.pid().to_string()])
+            .args(["search", "--onlyvisible"])
+            .args(search)
             .envs(session.env())
             .output()
             .expect("xdotool runs");
@@ -526,11 +507,22 @@ fn wait_for_visible_windows(session: &Session, app: &App, count: usize) {
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "{windows} windows shown, wanted {count}\n{}",
-            app.log_tail()
+            "{what}: {windows} windows shown, wanted {count}"
         );
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// Waits until no window titled `title` is on the X display.
+fn wait_for_no_window(session: &Session, title: &str) {
+    let what = format!("the {title} window to close");
+    wait_for_x_windows(session, &what, &["--name", &format!("^{title}$")], 0);
+}
+
+/// Waits until the app shows exactly `count` windows on the X display.
+fn wait_for_visible_windows(session: &Session, app: &App, count: usize) {
+    let pid = app.pid().to_string();
+    wait_for_x_windows(session, "the app's windows", &["--pid", &pid], count);
 }
 
 #[test]
