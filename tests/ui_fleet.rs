@@ -7,22 +7,25 @@
 
 #[path = "ui_support/hosts.rs"]
 mod hosts;
+#[path = "ui_support/interact.rs"]
+mod interact;
 #[path = "ui_support/session.rs"]
 mod session;
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
-use std::time::Duration;
 
 use hosts::{PAUSED, RUNNING, SHUT_OFF, Start, TestHost};
-use session::{App, Row, Session};
+use interact::{
+    WAIT, click_row, wait_for_label, wait_for_no_window, wait_for_selection, wait_for_showing,
+    wait_for_text, wait_for_toast, wait_for_visible_windows,
+};
+use session::{Row, Session};
 use virt::connect::Connect;
 use virt::domain::Domain;
 
 /// Each test starts an X server, daemons and the app: run them one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
-
-const WAIT: Duration = Duration::from_secs(40);
 
 /// COMMON.md's rule: a missing service fails under HANGAR_TEST_REQUIRE_ALL=1, else skips loudly.
 fn missing(why: Option<String>) -> bool {
@@ -160,43 +163,6 @@ fn vm_names(rows: &[Row]) -> Vec<String> {
         .collect()
 }
 
-/// Waits until `read` gives a text containing `needle`; that text. A timeout shows the texts
-/// last read.
-fn wait_for_text(
-    app: &App,
-    what: &str,
-    needle: &str,
-    read: impl Fn(&App) -> Vec<String>,
-) -> String {
-    let mut last_seen = Vec::new();
-    let found = app.try_wait_for(WAIT, |app| {
-        last_seen = read(app);
-        last_seen.iter().find(|text| text.contains(needle)).cloned()
-    });
-    found.unwrap_or_else(|| {
-        panic!(
-            "timed out waiting for {what}; last read: {last_seen:?}\n{}",
-            app.log_tail()
-        )
-    })
-}
-
-/// Waits for a toast whose title contains `needle`; its title. Toasts leave after a few
-/// seconds, so this reads only the toasts, which is quick.
-fn wait_for_toast(app: &App, what: &str, needle: &str) -> String {
-    wait_for_text(app, what, needle, |app| {
-        app.toasts()
-            .into_iter()
-            .filter_map(|texts| texts.into_iter().next())
-            .collect()
-    })
-}
-
-/// Waits for a label anywhere outside the fleet table whose text contains `needle`.
-fn wait_for_label(app: &App, what: &str, needle: &str) -> String {
-    wait_for_text(app, what, needle, App::labels)
-}
-
 #[test]
 fn tree_lists_exactly_what_libvirt_reports_for_every_host() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -290,46 +256,12 @@ fn pausing_from_the_ui_pauses_the_real_guest() {
     });
 }
 
-/// Clicks the fleet row named `name` with the X pointer, holding `modifier`
-/// (an X key name such as "Control_L") if given.
-fn click_row(session: &Session, app: &App, name: &str, modifier: Option<&str>) {
-    let extents = app.must(&["row-extents", name]);
-    let [x, y, w, h] = [0, 1, 2, 3].map(|i| extents[i].as_i64().unwrap());
-    // Left of the middle: the name cell, away from the Retry button and the column edges.
-    let (cx, cy) = ((x + w / 4).to_string(), (y + h / 2).to_string());
-    let mut args = vec!["mousemove", cx.as_str(), cy.as_str()];
-    if let Some(key) = modifier {
-        args.extend(["keydown", key, "click", "1", "keyup", key]);
-    } else {
-        args.extend(["click", "1"]);
-    }
-    session.xdotool(&args);
-}
-
 /// Whether xdotool (the X pointer and keyboard of the tests that click and type) is missing.
 fn xdotool_missing() -> bool {
     missing(
         (!std::path::Path::new("/usr/bin/xdotool").exists())
             .then(|| "xdotool is not installed".to_owned()),
     )
-}
-
-/// Waits until the selected rows are exactly `names` (in any order).
-fn wait_for_selection(app: &App, what: &str, names: &[&str]) {
-    let mut wanted: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
-    wanted.sort();
-    let mut last = Vec::new();
-    let matched = app.try_wait_for(WAIT, |app| {
-        let mut selected: Vec<String> = serde_json::from_value(app.must(&["selected"])).unwrap();
-        selected.sort();
-        last.clone_from(&selected);
-        (selected == wanted).then_some(())
-    });
-    assert!(
-        matched.is_some(),
-        "{what}: selected {last:?}, wanted {wanted:?}\n{}",
-        app.log_tail()
-    );
 }
 
 #[test]
@@ -422,13 +354,6 @@ fn enter_or_down_in_the_search_goes_on_to_the_first_machine() {
     }
 }
 
-/// Waits until a node named `name` is on screen (`true`) or off it (`false`).
-fn wait_for_showing(app: &App, what: &str, name: &str, wanted: bool) {
-    app.wait_for(what, WAIT, |app| {
-        (app.must(&["showing", name]) == serde_json::Value::Bool(wanted)).then_some(())
-    });
-}
-
 /// A window too narrow for the list and a page side by side shows one at a time: a click on a
 /// row slides to its page (also when the row was selected already), whose own buttons act on
 /// the machine; Back returns to the list, and Fleet Overview slides to the overview.
@@ -486,43 +411,6 @@ fn a_narrow_window_slides_between_the_list_and_the_pages() {
     wait_for_showing(&app, "the list after Back", "Back", false);
     app.must(&["click", "Fleet Overview"]);
     wait_for_showing(&app, "the overview after Fleet Overview", "Fleet", true);
-}
-
-/// Waits until `xdotool search --onlyvisible SEARCH…` finds exactly `count` windows. Asked
-/// of X, not AT-SPI: walking GTK 4.8's accessible tree while a dialog closes breaks the app's
-/// AT-SPI registration (seen: GLib criticals about a NULL object path, then the app is gone
-/// from the registry).
-fn wait_for_x_windows(session: &Session, what: &str, search: &[&str], count: usize) {
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let shown = std::process::Command::new("xdotool")
-            .args(["search", "--onlyvisible"])
-            .args(search)
-            .envs(session.env())
-            .output()
-            .expect("xdotool runs");
-        let windows = String::from_utf8_lossy(&shown.stdout).lines().count();
-        if windows == count {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{what}: {windows} windows shown, wanted {count}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-/// Waits until no window titled `title` is on the X display.
-fn wait_for_no_window(session: &Session, title: &str) {
-    let what = format!("the {title} window to close");
-    wait_for_x_windows(session, &what, &["--name", &format!("^{title}$")], 0);
-}
-
-/// Waits until the app shows exactly `count` windows on the X display.
-fn wait_for_visible_windows(session: &Session, app: &App, count: usize) {
-    let pid = app.pid().to_string();
-    wait_for_x_windows(session, "the app's windows", &["--pid", &pid], count);
 }
 
 #[test]
