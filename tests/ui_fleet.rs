@@ -9,6 +9,8 @@
 mod hosts;
 #[path = "ui_support/interact.rs"]
 mod interact;
+#[path = "ui_support/require.rs"]
+mod require;
 #[path = "ui_support/session.rs"]
 mod session;
 
@@ -17,30 +19,19 @@ use std::sync::Mutex;
 
 use hosts::{PAUSED, RUNNING, SHUT_OFF, Start, TestHost};
 use interact::{
-    WAIT, click_row, wait_for_label, wait_for_no_window, wait_for_selection, wait_for_showing,
-    wait_for_text, wait_for_toast, wait_for_visible_windows,
+    WAIT, click_row, wait_for_label, wait_for_no_window, wait_for_selection, wait_for_text,
+    wait_for_toast, wait_for_visible_windows,
 };
-use session::{Row, Session};
+use require::{missing, xdotool_missing};
+use session::{Row, Session, vm_names};
 use virt::connect::Connect;
 use virt::domain::Domain;
 
 /// Each test starts an X server, daemons and the app: run them one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
 
-/// COMMON.md's rule: a missing service fails under HANGAR_TEST_REQUIRE_ALL=1, else skips loudly.
-fn missing(why: Option<String>) -> bool {
-    let Some(why) = why else {
-        return false;
-    };
-    if std::env::var("HANGAR_TEST_REQUIRE_ALL").is_ok_and(|v| v == "1") {
-        panic!("required service missing (HANGAR_TEST_REQUIRE_ALL=1): {why}");
-    }
-    eprintln!("SKIPPING: {why} (set HANGAR_TEST_REQUIRE_ALL=1 to make this a failure)");
-    true
-}
-
 fn prerequisites(qemu: bool) -> bool {
-    if missing(session::tools_missing()) || missing(hosts::daemon_tools_missing(false)) {
+    if require::session_and_hosts_missing() {
         return false;
     }
     if qemu
@@ -155,14 +146,6 @@ fn expected(machines: &[(String, u32)]) -> Vec<(String, String)> {
     list
 }
 
-/// The VM rows' names, in display order.
-fn vm_names(rows: &[Row]) -> Vec<String> {
-    rows.iter()
-        .filter(|r| !r.host)
-        .map(|r| r.name().to_owned())
-        .collect()
-}
-
 #[test]
 fn tree_lists_exactly_what_libvirt_reports_for_every_host() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -256,14 +239,6 @@ fn pausing_from_the_ui_pauses_the_real_guest() {
     });
 }
 
-/// Whether xdotool (the X pointer and keyboard of the tests that click and type) is missing.
-fn xdotool_missing() -> bool {
-    missing(
-        (!std::path::Path::new("/usr/bin/xdotool").exists())
-            .then(|| "xdotool is not installed".to_owned()),
-    )
-}
-
 #[test]
 fn clicks_and_keys_select_machines_across_hosts_and_open_the_menu() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -352,65 +327,6 @@ fn enter_or_down_in_the_search_goes_on_to_the_first_machine() {
         session.xdotool(&["key", "Down"]);
         wait_for_selection(&app, &format!("Down in the list after {key}"), &["find-2"]);
     }
-}
-
-/// A window too narrow for the list and a page side by side shows one at a time: a click on a
-/// row slides to its page (also when the row was selected already), whose own buttons act on
-/// the machine; Back returns to the list, and Fleet Overview slides to the overview.
-#[test]
-fn a_narrow_window_slides_between_the_list_and_the_pages() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    if !prerequisites(false) || xdotool_missing() {
-        return;
-    }
-    let alpha = TestHost::start(
-        "ui-narrow",
-        &[("narrow-1", Start::Running), ("narrow-2", Start::Off)],
-    );
-    let session = Session::start("narrow");
-    let app = session.launch(&["--connect", &alpha.uri()]);
-    app.wait_for("the machines", WAIT, |app| {
-        (vm_names(&app.rows()).len() == alpha.machines().len()).then_some(())
-    });
-    // Wide, the fleet overview shows beside the list.
-    wait_for_showing(&app, "the overview beside the list", "Fleet", true);
-    // Xvfb has no window manager: the window takes the size asked for.
-    let pid = app.pid().to_string();
-    let search = [
-        "search",
-        "--onlyvisible",
-        "--pid",
-        pid.as_str(),
-        "--name",
-        ".",
-    ];
-    session.xdotool(&[&search[..], &["windowsize", "%@", "700", "900"]].concat());
-    wait_for_showing(&app, "the list alone on a narrow window", "Fleet", false);
-
-    click_row(&session, &app, "narrow-1", None);
-    wait_for_showing(&app, "the machine's page after a click", "Back", true);
-    // The fleet's toolbar is out of sight: the page has its own, and its Pause pauses.
-    let extents = app.must(&["button-extents", "Machine Actions", "Pause"]);
-    let [x, y, w, h] = [0, 1, 2, 3].map(|i| extents[i].as_i64().unwrap());
-    let (cx, cy) = ((x + w / 2).to_string(), (y + h / 2).to_string());
-    session.xdotool(&["mousemove", &cx, &cy, "click", "1"]);
-    app.wait_for("libvirt to report the machine paused", WAIT, |_| {
-        (alpha.state_of("narrow-1") == PAUSED).then_some(())
-    });
-    app.must(&["click", "Back"]);
-    wait_for_showing(&app, "the list after Back", "Back", false);
-    // The row is still selected: the click changes no selection, and still opens the page.
-    click_row(&session, &app, "narrow-1", None);
-    wait_for_showing(
-        &app,
-        "the page after a click on the selected row",
-        "Back",
-        true,
-    );
-    app.must(&["click", "Back"]);
-    wait_for_showing(&app, "the list after Back", "Back", false);
-    app.must(&["click", "Fleet Overview"]);
-    wait_for_showing(&app, "the overview after Fleet Overview", "Fleet", true);
 }
 
 #[test]

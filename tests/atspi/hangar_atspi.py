@@ -32,6 +32,9 @@ Commands:
                              (GTK 4.8 sets no SHOWING state; the page pane of a folded window,
                              slid away, lies beyond its right edge)
   controls                   every showing button, toggle, check box and entry: [[role, name], …]
+  focused                    the accessible name of the node with the keyboard focus ("" if none)
+  columns                    the fleet's visible part and its shown column headers, relative to
+                             the window: {"viewport": [x, width], "columns": [[title, x, width], …]}
 """
 
 import json
@@ -261,7 +264,7 @@ def has_size(node):
 
 def buttons_named(app, name, last=False):
     buttons = [node for node in walk(app)
-               if node.get_role_name() in ("push button", "toggle button") and names_match(node.get_name(), name)]
+               if node.get_role_name() in ("push button", "toggle button", "check box") and names_match(node.get_name(), name)]
     if last:
         # A libadwaita message dialog keeps a second, hidden row of its buttons (for narrow
         # widths); only the laid-out one has a size.
@@ -302,6 +305,33 @@ def set_text(app, name, text):
 
 
 CONTROL_ROLES = ("push button", "toggle button", "check box", "entry", "page tab")
+
+
+def focused(app):
+    for node in walk(app):
+        try:
+            if node.get_state_set().contains(Atspi.StateType.FOCUSED):
+                return node.get_name()
+        except gi.repository.GLib.Error:
+            continue
+    return ""
+
+
+def columns(app):
+    table = find(app, "tree table", "Virtual machines of all connections")
+    if table is None:
+        raise SystemExit("the fleet table is not shown")
+    # The table is as wide as its columns; what the user sees is its scroll pane.
+    viewport = table.get_parent().get_extents(Atspi.CoordType.WINDOW)
+    header = table.get_child_at_index(0)
+    shown = []
+    for i in range(header.get_child_count()):
+        title = header.get_child_at_index(i)
+        if not title.get_state_set().contains(Atspi.StateType.VISIBLE):
+            continue
+        box = title.get_extents(Atspi.CoordType.WINDOW)
+        shown.append([" ".join(label_texts(title)), box.x, box.width])
+    return {"viewport": [viewport.x, viewport.width], "columns": shown}
 
 
 def controls(app):
@@ -369,6 +399,10 @@ def main():
         out = showing(app, args[0])
     elif command == "controls":
         out = controls(app)
+    elif command == "columns":
+        out = columns(app)
+    elif command == "focused":
+        out = focused(app)
     else:
         raise SystemExit(f"unknown command {command}")
     print(json.dumps(out))

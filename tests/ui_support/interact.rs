@@ -1,6 +1,7 @@
 //! Acting on the real window and waiting for what follows: the X pointer and keyboard through
 //! `xdotool`, the rows, selection and panes read back through AT-SPI, open windows from X.
 
+#![allow(dead_code)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;

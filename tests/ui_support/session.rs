@@ -338,3 +338,11 @@ impl Row {
             .unwrap_or("")
     }
 }
+
+/// The machine rows' names, in display order.
+pub fn vm_names(rows: &[Row]) -> Vec<String> {
+    rows.iter()
+        .filter(|r| !r.host)
+        .map(|r| r.name().to_owned())
+        .collect()
+}

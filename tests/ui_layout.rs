@@ -1,0 +1,162 @@
+//! The window's layout end to end: what the real `hangar` binary shows at its default size and
+//! on a narrow screen, read through AT-SPI and driven with the X pointer and keyboard
+//! (`xdotool`), against private test-driver daemons.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "ui_support/hosts.rs"]
+mod hosts;
+#[path = "ui_support/interact.rs"]
+mod interact;
+#[path = "ui_support/require.rs"]
+mod require;
+#[path = "ui_support/session.rs"]
+mod session;
+
+use std::sync::Mutex;
+
+use hosts::{PAUSED, Start, TestHost};
+use interact::{WAIT, click_row, wait_for_showing};
+use session::{App, Session, vm_names};
+
+/// Each test starts an X server, daemons and the app: run them one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn prerequisites() -> bool {
+    !require::session_and_hosts_missing() && !require::xdotool_missing()
+}
+
+/// Launches the app on `host`; returns once it lists every machine the host has.
+fn launch_on(host: &TestHost, session: &Session) -> App {
+    let app = session.launch(&["--connect", &host.uri()]);
+    app.wait_for("the machines", WAIT, |app| {
+        (vm_names(&app.rows()).len() == host.machines().len()).then_some(())
+    });
+    app
+}
+
+/// The fleet's shown column titles, each checked to lie wholly inside the list's visible part.
+fn columns_inside_the_list(app: &App) -> Vec<String> {
+    let found = app.must(&["columns"]);
+    let viewport = &found["viewport"];
+    let (left, width) = (viewport[0].as_i64().unwrap(), viewport[1].as_i64().unwrap());
+    let mut titles = Vec::new();
+    for column in found["columns"].as_array().unwrap() {
+        let title = column[0].as_str().unwrap().to_owned();
+        let (x, w) = (column[1].as_i64().unwrap(), column[2].as_i64().unwrap());
+        assert!(
+            x >= left && x + w <= left + width,
+            "column {title:?} at {x}..{} lies outside the list's visible {left}..{}: {found}",
+            x + w,
+            left + width
+        );
+        titles.push(title);
+    }
+    titles
+}
+
+/// At its default size the window shows a page beside the list, and every column the list
+/// shows by default fits beside it (before, only Name and State did, and CPU was cut off). The
+/// other columns come from the Columns menu, which works from the keyboard.
+#[test]
+fn the_default_window_shows_every_default_column_beside_the_page() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if !prerequisites() {
+        return;
+    }
+    let alpha = TestHost::start(
+        "ui-columns",
+        &[("columns-1", Start::Running), ("columns-2", Start::Off)],
+    );
+    let session = Session::start("columns");
+    let app = launch_on(&alpha, &session);
+    wait_for_showing(&app, "the overview beside the list", "Fleet", true);
+    assert_eq!(
+        columns_inside_the_list(&app),
+        ["Name", "State", "CPU", "Memory"]
+    );
+
+    // Columns → (Tab to) Disk I/O → Space: the column joins the list.
+    app.must(&["click", "Columns"]);
+    app.wait_for("the Columns menu's focus", WAIT, |app| {
+        (app.must(&["focused"]) == "Host").then_some(())
+    });
+    for _ in 0..8 {
+        if app.must(&["focused"]) == "Disk I/O" {
+            break;
+        }
+        let before = app.must(&["focused"]);
+        session.xdotool(&["key", "Tab"]);
+        app.wait_for("the focus to move on", WAIT, |app| {
+            (app.must(&["focused"]) != before).then_some(())
+        });
+    }
+    assert_eq!(app.must(&["focused"]), "Disk I/O");
+    session.xdotool(&["key", "space"]);
+    app.wait_for("the Disk I/O column", WAIT, |app| {
+        let found = app.must(&["columns"]);
+        let titles: Vec<&str> = found["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c[0].as_str())
+            .collect();
+        (titles == ["Name", "State", "CPU", "Memory", "Disk I/O"]).then_some(())
+    });
+}
+
+/// A window too narrow for the list and a page side by side shows one at a time: a click on a
+/// row slides to its page (also when the row was selected already), whose own buttons act on
+/// the machine; Back returns to the list, and Fleet Overview slides to the overview.
+#[test]
+fn a_narrow_window_slides_between_the_list_and_the_pages() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if !prerequisites() {
+        return;
+    }
+    let alpha = TestHost::start(
+        "ui-narrow",
+        &[("narrow-1", Start::Running), ("narrow-2", Start::Off)],
+    );
+    let session = Session::start("narrow");
+    let app = launch_on(&alpha, &session);
+    // Wide, the fleet overview shows beside the list.
+    wait_for_showing(&app, "the overview beside the list", "Fleet", true);
+    // Xvfb has no window manager: the window takes the size asked for.
+    let pid = app.pid().to_string();
+    let search = [
+        "search",
+        "--onlyvisible",
+        "--pid",
+        pid.as_str(),
+        "--name",
+        ".",
+    ];
+    session.xdotool(&[&search[..], &["windowsize", "%@", "700", "900"]].concat());
+    wait_for_showing(&app, "the list alone on a narrow window", "Fleet", false);
+
+    click_row(&session, &app, "narrow-1", None);
+    wait_for_showing(&app, "the machine's page after a click", "Back", true);
+    // The fleet's toolbar is out of sight: the page has its own, and its Pause pauses.
+    let extents = app.must(&["button-extents", "Machine Actions", "Pause"]);
+    let [x, y, w, h] = [0, 1, 2, 3].map(|i| extents[i].as_i64().unwrap());
+    let (cx, cy) = ((x + w / 2).to_string(), (y + h / 2).to_string());
+    session.xdotool(&["mousemove", &cx, &cy, "click", "1"]);
+    app.wait_for("libvirt to report the machine paused", WAIT, |_| {
+        (alpha.state_of("narrow-1") == PAUSED).then_some(())
+    });
+    app.must(&["click", "Back"]);
+    wait_for_showing(&app, "the list after Back", "Back", false);
+    // The row is still selected: the click changes no selection, and still opens the page.
+    click_row(&session, &app, "narrow-1", None);
+    wait_for_showing(
+        &app,
+        "the page after a click on the selected row",
+        "Back",
+        true,
+    );
+    app.must(&["click", "Back"]);
+    wait_for_showing(&app, "the list after Back", "Back", false);
+    app.must(&["click", "Fleet Overview"]);
+    wait_for_showing(&app, "the overview after Fleet Overview", "Fleet", true);
+}
