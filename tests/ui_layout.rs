@@ -16,7 +16,7 @@ mod session;
 use std::sync::Mutex;
 
 use hosts::{PAUSED, Start, TestHost};
-use interact::{WAIT, click_row, wait_for_showing};
+use interact::{WAIT, click_row, wait_for_label, wait_for_showing};
 use session::{App, Session, vm_names};
 
 /// Each test starts an X server, daemons and the app: run them one at a time.
@@ -26,11 +26,14 @@ fn prerequisites() -> bool {
     !require::session_and_hosts_missing() && !require::xdotool_missing()
 }
 
-/// Launches the app on `host`; returns once it lists every machine the host has.
-fn launch_on(host: &TestHost, session: &Session) -> App {
-    let app = session.launch(&["--connect", &host.uri()]);
+/// Launches the app on `hosts`; returns once it lists every machine they have.
+fn launch_on(hosts: &[&TestHost], session: &Session) -> App {
+    let uris: Vec<String> = hosts.iter().map(|host| host.uri()).collect();
+    let args: Vec<&str> = uris.iter().flat_map(|uri| ["--connect", uri]).collect();
+    let app = session.launch(&args);
+    let machines: usize = hosts.iter().map(|host| host.machines().len()).sum();
     app.wait_for("the machines", WAIT, |app| {
-        (vm_names(&app.rows()).len() == host.machines().len()).then_some(())
+        (vm_names(&app.rows()).len() == machines).then_some(())
     });
     app
 }
@@ -68,8 +71,9 @@ fn the_default_window_shows_every_default_column_beside_the_page() {
         "ui-columns",
         &[("columns-1", Start::Running), ("columns-2", Start::Off)],
     );
+    let beta = TestHost::start("ui-columns-b", &[("columns-3", Start::Off)]);
     let session = Session::start("columns");
-    let app = launch_on(&alpha, &session);
+    let app = launch_on(&[&alpha, &beta], &session);
     wait_for_showing(&app, "the overview beside the list", "Fleet", true);
     assert_eq!(
         columns_inside_the_list(&app),
@@ -103,6 +107,21 @@ fn the_default_window_shows_every_default_column_beside_the_page() {
             .collect();
         (titles == ["Name", "State", "CPU", "Memory", "Disk I/O"]).then_some(())
     });
+    session.xdotool(&["key", "Escape"]);
+
+    // Two connection rows alone: the page says what is selected (it said "0 Virtual Machines
+    // Selected. On 0 hosts").
+    let host_names: Vec<String> = app
+        .rows()
+        .iter()
+        .filter(|row| row.host)
+        .map(|row| row.name().to_owned())
+        .collect();
+    assert_eq!(host_names.len(), 2, "two connection rows: {host_names:?}");
+    let mut select = vec!["select"];
+    select.extend(host_names.iter().map(String::as_str));
+    app.must(&select);
+    wait_for_label(&app, "the page of two selected hosts", "2 Hosts Selected");
 }
 
 /// A window too narrow for the list and a page side by side shows one at a time: a click on a
@@ -119,7 +138,7 @@ fn a_narrow_window_slides_between_the_list_and_the_pages() {
         &[("narrow-1", Start::Running), ("narrow-2", Start::Off)],
     );
     let session = Session::start("narrow");
-    let app = launch_on(&alpha, &session);
+    let app = launch_on(&[&alpha], &session);
     // Wide, the fleet overview shows beside the list.
     wait_for_showing(&app, "the overview beside the list", "Fleet", true);
     // Xvfb has no window manager: the window takes the size asked for.

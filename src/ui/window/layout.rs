@@ -410,21 +410,34 @@ impl Layout {
         }
     }
 
-    /// The "N machines selected" page.
-    pub fn show_many(&self, machines: usize, hosts: usize) {
-        let count = machines.to_string();
-        self.many.set_title(&ngettext_f(
-            "{n} Virtual Machine Selected",
-            "{n} Virtual Machines Selected",
-            machines as u32,
-            &[("n", &count)],
-        ));
-        self.many.set_description(Some(&ngettext_f(
-            "On {n} host. The toolbar’s actions apply to all of them.",
-            "On {n} hosts. The toolbar’s actions apply to all of them.",
-            hosts as u32,
-            &[("n", &hosts.to_string())],
-        )));
+    /// The "N machines selected" page: `machines` on `machine_hosts` hosts. A selection of
+    /// connection rows alone (`hosts` of them) has nothing for the toolbar to act on, and
+    /// says so.
+    pub fn show_many(&self, machines: usize, machine_hosts: usize, hosts: usize) {
+        if machines == 0 {
+            self.many.set_title(&ngettext_f(
+                "{n} Host Selected",
+                "{n} Hosts Selected",
+                hosts as u32,
+                &[("n", &hosts.to_string())],
+            ));
+            self.many.set_description(Some(&gettext(
+                "Select virtual machines to act on several at once, or one host to see its details.",
+            )));
+        } else {
+            self.many.set_title(&ngettext_f(
+                "{n} Virtual Machine Selected",
+                "{n} Virtual Machines Selected",
+                machines as u32,
+                &[("n", &machines.to_string())],
+            ));
+            self.many.set_description(Some(&ngettext_f(
+                "On {n} host. The toolbar’s actions apply to all of them.",
+                "On {n} hosts. The toolbar’s actions apply to all of them.",
+                machine_hosts as u32,
+                &[("n", &machine_hosts.to_string())],
+            )));
+        }
         self.show_page("many", false);
     }
 

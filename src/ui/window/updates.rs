@@ -255,10 +255,11 @@ impl Window {
                     .iter()
                     .filter_map(|item| item.vm().map(|vm| vm.connection))
                     .collect();
-                let mut hosts = vms.clone();
-                hosts.sort();
-                hosts.dedup();
-                self.layout.show_many(vms.len(), hosts.len());
+                let mut machine_hosts = vms.clone();
+                machine_hosts.sort();
+                machine_hosts.dedup();
+                let hosts = selected.iter().filter(|item| item.host().is_some()).count();
+                self.layout.show_many(vms.len(), machine_hosts.len(), hosts);
             }
             Shown::Host(_) | Shown::Vm(..) => {
                 self.refresh_shown_page();
