@@ -15,8 +15,8 @@ mod session;
 
 use std::sync::Mutex;
 
-use hosts::{PAUSED, Start, TestHost};
-use interact::{WAIT, click_row, wait_for_label, wait_for_showing};
+use hosts::{PAUSED, RUNNING, Start, TestHost};
+use interact::{WAIT, click_button, click_row, wait_for_label, wait_for_showing};
 use session::{App, Session, vm_names};
 
 /// Each test starts an X server, daemons and the app: run them one at a time.
@@ -157,12 +157,19 @@ fn a_narrow_window_slides_between_the_list_and_the_pages() {
     click_row(&session, &app, "narrow-1", None);
     wait_for_showing(&app, "the machine's page after a click", "Back", true);
     // The fleet's toolbar is out of sight: the page has its own, and its Pause pauses.
-    let extents = app.must(&["button-extents", "Machine Actions", "Pause"]);
-    let [x, y, w, h] = [0, 1, 2, 3].map(|i| extents[i].as_i64().unwrap());
-    let (cx, cy) = ((x + w / 2).to_string(), (y + h / 2).to_string());
-    session.xdotool(&["mousemove", &cx, &cy, "click", "1"]);
+    click_button(&session, &app, "Machine Actions", "Pause");
     app.wait_for("libvirt to report the machine paused", WAIT, |_| {
         (alpha.state_of("narrow-1") == PAUSED).then_some(())
+    });
+    // Resume (a pressed Pause) takes Pause's place, and resumes.
+    app.wait_for("Resume in place of Pause", WAIT, |app| {
+        let resume = app.atspi(&["button-extents", "Machine Actions", "Resume"]);
+        let pause = app.atspi(&["button-extents", "Machine Actions", "Pause"]);
+        (resume.is_ok() && pause.is_err()).then_some(())
+    });
+    click_button(&session, &app, "Machine Actions", "Resume");
+    app.wait_for("libvirt to report the machine running", WAIT, |_| {
+        (alpha.state_of("narrow-1") == RUNNING).then_some(())
     });
     app.must(&["click", "Back"]);
     wait_for_showing(&app, "the list after Back", "Back", false);

@@ -27,6 +27,14 @@ pub fn click_row(session: &Session, app: &App, name: &str, modifier: Option<&str
     session.xdotool(&args);
 }
 
+/// Clicks the laid-out button `name` inside the accessible group `group` with the X pointer.
+pub fn click_button(session: &Session, app: &App, group: &str, name: &str) {
+    let extents = app.must(&["button-extents", group, name]);
+    let [x, y, w, h] = [0, 1, 2, 3].map(|i| extents[i].as_i64().unwrap());
+    let (cx, cy) = ((x + w / 2).to_string(), (y + h / 2).to_string());
+    session.xdotool(&["mousemove", &cx, &cy, "click", "1"]);
+}
+
 /// Waits until the selected rows are exactly `names` (in any order).
 pub fn wait_for_selection(app: &App, what: &str, names: &[&str]) {
     let mut wanted: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();

@@ -82,14 +82,11 @@ pub fn vm_menu(include_primary: bool) -> gio::Menu {
 /// Run, Pause, Resume, Shut Down and a menu of the other actions, for the selected machines.
 fn lifecycle_buttons() -> gtk::Box {
     let buttons = gtk::Box::new(gtk::Orientation::Horizontal, 6);
-    for action in [
-        VmAction::Run,
-        VmAction::Pause,
-        VmAction::Resume,
-        VmAction::Shutdown,
-    ] {
-        buttons.append(&action_button(action));
-    }
+    buttons.append(&action_button(VmAction::Run));
+    let (pause, resume) = pause_and_resume_buttons();
+    buttons.append(&pause);
+    buttons.append(&resume);
+    buttons.append(&action_button(VmAction::Shutdown));
     let more = gtk::MenuButton::builder()
         .icon_name("view-more-symbolic")
         .tooltip_text(gettext("More Actions"))
@@ -98,6 +95,31 @@ fn lifecycle_buttons() -> gtk::Box {
     crate::ui::a11y::set_label(&more, &gettext("More Actions"));
     buttons.append(&more);
     buttons
+}
+
+/// Pause, and Resume drawn as a pressed Pause (as virt-manager's toggle is): a second play icon
+/// beside Run's read as the same button twice. Resume shows only while it is valid, and then
+/// takes Pause's place unless some selected machine can still be paused.
+fn pause_and_resume_buttons() -> (gtk::Button, gtk::Button) {
+    let pause = action_button(VmAction::Pause);
+    let resume = action_button(VmAction::Resume);
+    resume.set_icon_name(VmAction::Pause.icon());
+    resume.set_state_flags(gtk::StateFlags::CHECKED, false);
+    // The buttons' sensitivity follows their actions' enabled state.
+    let show_valid = {
+        let (pause, resume) = (pause.clone(), resume.clone());
+        move || {
+            let can_resume = resume.is_sensitive();
+            resume.set_visible(can_resume);
+            pause.set_visible(pause.is_sensitive() || !can_resume);
+        }
+    };
+    show_valid();
+    for button in [&pause, &resume] {
+        let show_valid = show_valid.clone();
+        button.connect_sensitive_notify(move |_| show_valid());
+    }
+    (pause, resume)
 }
 
 fn action_button(action: VmAction) -> gtk::Button {
