@@ -109,6 +109,18 @@ fn the_default_window_shows_every_default_column_beside_the_page() {
     });
     session.xdotool(&["key", "Escape"]);
 
+    // A connection row shows its guests' CPU share under CPU, the column shown by default
+    // (it showed only under Host CPU, hidden by default).
+    app.wait_for("each connection row's CPU", WAIT, |app| {
+        let host_cpu: Vec<String> = app
+            .rows()
+            .iter()
+            .filter(|row| row.host)
+            .map(|row| row.cells.get(2).map(|c| c.join(" ")).unwrap_or_default())
+            .collect();
+        (host_cpu.len() == 2 && host_cpu.iter().all(|text| text.ends_with('%'))).then_some(())
+    });
+
     // Two connection rows alone: the page says what is selected (it said "0 Virtual Machines
     // Selected. On 0 hosts").
     let host_names: Vec<String> = app

@@ -632,6 +632,11 @@ pub fn value_factory(
             |data| match data {
                 ItemData::Vm(vm) if live(vm) => Some(vm.cpu_percent.map(format_percent)),
                 ItemData::Vm(_) => None,
+                // A connection's CPU is its guests' share of the host: shown here, where it
+                // is seen with the default columns, and not again under Host CPU.
+                ItemData::Host(host) if host.status == HostStatus::Connected => {
+                    Some(host.cpu_percent.map(format_percent))
+                }
                 ItemData::Host(_) => None,
             },
         ),
@@ -643,11 +648,7 @@ pub fn value_factory(
             spark.clone(),
             |data| match data {
                 ItemData::Vm(vm) if live(vm) => Some(vm.host_cpu_percent.map(format_percent)),
-                ItemData::Vm(_) => None,
-                ItemData::Host(host) if host.status == HostStatus::Connected => {
-                    Some(host.cpu_percent.map(format_percent))
-                }
-                ItemData::Host(_) => None,
+                ItemData::Vm(_) | ItemData::Host(_) => None,
             },
         ),
         "memory" => label_factory(cells, handlers, key, true, None, |data| match data {

@@ -29,7 +29,7 @@ pub fn series(stats: &StatsStore, data: &ItemData, column: &str) -> Vec<Series> 
         }
         ItemData::Host(host) => {
             let metrics: &[HostMetric] = match column {
-                "host-cpu" => &[HostMetric::CpuPercent],
+                "cpu" => &[HostMetric::CpuPercent],
                 _ => &[],
             };
             metrics
