@@ -79,6 +79,21 @@ fn the_default_window_shows_every_default_column_beside_the_page() {
         columns_inside_the_list(&app),
         ["Name", "State", "CPU", "Memory"]
     );
+    // The one list adds a Host column and still fits (Memory was cut off).
+    app.must(&["activate", "win.view-list"]);
+    app.wait_for("the one list's Host column", WAIT, |app| {
+        let found = app.must(&["columns"]);
+        (found["columns"].as_array().unwrap().len() == 5).then_some(())
+    });
+    assert_eq!(
+        columns_inside_the_list(&app),
+        ["Name", "Host", "State", "CPU", "Memory"]
+    );
+    app.must(&["activate", "win.view-list"]);
+    app.wait_for("the tree's columns", WAIT, |app| {
+        let found = app.must(&["columns"]);
+        (found["columns"].as_array().unwrap().len() == 4).then_some(())
+    });
 
     // Columns → (Tab to) Disk I/O → Space: the column joins the list.
     app.must(&["click", "Columns"]);

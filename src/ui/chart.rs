@@ -22,7 +22,7 @@ use super::labels::set_text;
 /// Plot height in pixels.
 const PLOT_HEIGHT: i32 = 150;
 /// Narrowest useful plot.
-const PLOT_MIN_WIDTH: i32 = 260;
+const PLOT_MIN_WIDTH: i32 = 240;
 /// Gap between the pointer and its read-out.
 const READOUT_OFFSET: i32 = 14;
 

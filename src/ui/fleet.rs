@@ -186,6 +186,16 @@ impl FleetView {
             ViewMode::List => &self.list,
         };
         self.selection.set_model(Some(model));
+        // Each view has its own default name width; a width the user chose is kept.
+        let (from, to) = match self.mode {
+            ViewMode::Tree => (columns::NAME_WIDTH_LIST, columns::NAME_WIDTH_TREE),
+            ViewMode::List => (columns::NAME_WIDTH_TREE, columns::NAME_WIDTH_LIST),
+        };
+        if let Some(name) = self.columns.get("name") {
+            if name.fixed_width() == from {
+                name.set_fixed_width(to);
+            }
+        }
         self.apply_visible_columns();
     }
 

@@ -59,8 +59,8 @@ impl FleetOverview {
         content.append(&charts.root);
         content.append(&busiest.root);
         let clamp = adw::Clamp::builder()
-            .maximum_size(760)
-            .tightening_threshold(760)
+            .maximum_size(crate::ui::PAGE_MAX_WIDTH)
+            .tightening_threshold(crate::ui::PAGE_MAX_WIDTH)
             .child(&content)
             .build();
         let root = gtk::ScrolledWindow::builder()

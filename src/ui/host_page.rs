@@ -132,7 +132,7 @@ impl HostPage {
             content.append(group);
         }
         let clamp = adw::Clamp::builder()
-            .maximum_size(720)
+            .maximum_size(crate::ui::PAGE_MAX_WIDTH)
             .child(&content)
             .build();
         let root = gtk::ScrolledWindow::builder()

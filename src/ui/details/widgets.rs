@@ -143,7 +143,7 @@ impl ValueRow {
 /// A scrolled, width-limited page holding `content`, the way every details page looks.
 pub fn page(content: &impl IsA<gtk::Widget>) -> gtk::ScrolledWindow {
     let clamp = adw::Clamp::builder()
-        .maximum_size(760)
+        .maximum_size(crate::ui::PAGE_MAX_WIDTH)
         .tightening_threshold(560)
         .child(content)
         .build();

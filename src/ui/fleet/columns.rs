@@ -28,6 +28,13 @@ pub struct ColumnSpec {
     pub width: i32,
 }
 
+/// The name column's width in the tree, where machine rows are indented under their host.
+pub const NAME_WIDTH_TREE: i32 = 260;
+
+/// The name column's width in the one-list view: no indent, and the Host column beside it
+/// needs the room.
+pub const NAME_WIDTH_LIST: i32 = 210;
+
 /// Every column in display order. The name column is always shown.
 pub fn specs() -> Vec<ColumnSpec> {
     let spec = |key, title, sort, expand, width| ColumnSpec {
@@ -38,7 +45,7 @@ pub fn specs() -> Vec<ColumnSpec> {
         width,
     };
     vec![
-        spec("name", gettext("Name"), Column::Name, true, 260),
+        spec("name", gettext("Name"), Column::Name, true, NAME_WIDTH_TREE),
         spec("host", pgettext("column", "Host"), Column::Host, false, 110),
         spec(
             "state",

@@ -69,8 +69,8 @@ impl PageCharts {
             .propagate_natural_width(true)
             .child(
                 &adw::Clamp::builder()
-                    .maximum_size(760)
-                    .tightening_threshold(760)
+                    .maximum_size(crate::ui::PAGE_MAX_WIDTH)
+                    .tightening_threshold(crate::ui::PAGE_MAX_WIDTH)
                     .child(&vm_content)
                     .build(),
             )
