@@ -15,8 +15,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "ui_support/hosts.rs"]
+mod hosts;
 #[path = "vnc_support/images.rs"]
 mod images;
+#[path = "ui_support/require.rs"]
+mod require;
 #[path = "ui_support/session.rs"]
 mod session;
 
@@ -32,19 +36,8 @@ use virt::connect::Connect;
 const MEMTEST: &str = "/boot/memtest86+x64.bin";
 const WAIT: Duration = Duration::from_secs(60);
 
-/// COMMON.md's rule: a missing service fails under HANGAR_TEST_REQUIRE_ALL=1, else skips loudly.
-fn missing(why: Option<String>) -> bool {
-    let Some(why) = why else {
-        return false;
-    };
-    if std::env::var("HANGAR_TEST_REQUIRE_ALL").is_ok_and(|v| v == "1") {
-        panic!("required service missing (HANGAR_TEST_REQUIRE_ALL=1): {why}");
-    }
-    eprintln!("SKIPPING: {why} (set HANGAR_TEST_REQUIRE_ALL=1 to make this a failure)");
-    true
-}
-
 fn prerequisites() -> bool {
+    use require::missing;
     if missing(session::tools_missing()) {
         return false;
     }

@@ -7,6 +7,8 @@
 
 #[path = "ui_support/hosts.rs"]
 mod hosts;
+#[path = "ui_support/require.rs"]
+mod require;
 #[path = "ui_support/session.rs"]
 mod session;
 
@@ -21,17 +23,8 @@ static SERIAL: Mutex<()> = Mutex::new(());
 
 const WAIT: Duration = Duration::from_secs(40);
 
-/// COMMON.md's rule: a missing service fails under HANGAR_TEST_REQUIRE_ALL=1, else skips loudly.
 fn prerequisites() -> bool {
-    let why = session::tools_missing().or_else(|| hosts::daemon_tools_missing(false));
-    let Some(why) = why else {
-        return true;
-    };
-    if std::env::var("HANGAR_TEST_REQUIRE_ALL").is_ok_and(|v| v == "1") {
-        panic!("required service missing (HANGAR_TEST_REQUIRE_ALL=1): {why}");
-    }
-    eprintln!("SKIPPING: {why} (set HANGAR_TEST_REQUIRE_ALL=1 to make this a failure)");
-    false
+    !require::session_and_hosts_missing()
 }
 
 /// Defines and starts a machine with `vcpus` virtual CPUs on `host`.
