@@ -33,16 +33,16 @@ mod window;
 
 use std::process::ExitCode;
 
-/// The widest a page beside the fleet grows (machine, host and overview pages): two charts
-/// side by side fit, and at the default window size the fleet keeps room for its default
-/// columns, and for the Host column of the one-list view.
-const PAGE_MAX_WIDTH: i32 = 700;
-
 use adw::prelude::*;
 use gtk::{gio, glib};
 use relm4::{MessageBroker, RelmApp};
 
 use hangar::{cli, config, i18n::gettext};
+
+/// The widest a page beside the fleet grows (machine, host and overview pages): two charts
+/// side by side fit, and at the default window size the fleet keeps room for its default
+/// columns, and for the Host column of the one-list view.
+const PAGE_MAX_WIDTH: i32 = 700;
 
 pub use window::WindowInput;
 

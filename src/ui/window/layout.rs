@@ -105,10 +105,14 @@ fn pause_and_resume_buttons() -> (gtk::Button, gtk::Button) {
     let resume = action_button(VmAction::Resume);
     resume.set_icon_name(VmAction::Pause.icon());
     resume.set_state_flags(gtk::StateFlags::CHECKED, false);
-    // The buttons' sensitivity follows their actions' enabled state.
+    // The buttons' sensitivity follows their actions' enabled state. Weak references: the
+    // handlers live in the buttons they look at.
     let show_valid = {
-        let (pause, resume) = (pause.clone(), resume.clone());
+        let (pause, resume) = (pause.downgrade(), resume.downgrade());
         move || {
+            let (Some(pause), Some(resume)) = (pause.upgrade(), resume.upgrade()) else {
+                return;
+            };
             let can_resume = resume.is_sensitive();
             resume.set_visible(can_resume);
             pause.set_visible(pause.is_sensitive() || !can_resume);
