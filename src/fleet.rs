@@ -305,6 +305,17 @@ pub fn natural_cmp(a: &str, b: &str) -> Ordering {
     }
 }
 
+/// The connection's state in a word or two, for the State column (the reason, which can be
+/// long, stands under the host's name).
+pub fn host_state_word(status: &HostStatus) -> String {
+    match status {
+        HostStatus::Connecting => gettext("Connecting…"),
+        HostStatus::Connected => String::new(),
+        HostStatus::Disconnected(_) => gettext("Disconnected"),
+        HostStatus::Failed(_) => pgettext("connection state", "Failed"),
+    }
+}
+
 /// The status line of a connection row: "Connecting…", the error, "Disconnected", or empty.
 pub fn host_status_text(host: &HostSummary) -> String {
     match &host.status {

@@ -583,9 +583,11 @@ fn an_unreachable_host_shows_its_error_with_retry_while_others_work() {
         |app| {
             let rows = app.rows();
             let failed = rows.iter().find(|r| r.host && r.name() == "127.0.0.1")?;
-            // libvirt's own words, not the URI, stand under the failed host.
-            let error_shown =
-                !failed.subtitle().is_empty() && !failed.subtitle().starts_with("qemu+tcp");
+            // libvirt's own words, not the URI, stand under the failed host; its State cell
+            // says "Failed" (the words did not fit there).
+            let error_shown = !failed.subtitle().is_empty()
+                && !failed.subtitle().starts_with("qemu+tcp")
+                && failed.state() == "Failed";
             let working =
                 machines_by_host(&rows).get(&alpha.uri()) == Some(&expected(&alpha.machines()));
             (error_shown && working).then_some(())
@@ -607,6 +609,16 @@ fn an_unreachable_host_shows_its_error_with_retry_while_others_work() {
         machines_by_host(&app.rows()).get(&alpha.uri()),
         Some(&expected(&alpha.machines()))
     );
+    // The host's page says it could not connect, with libvirt's whole reason.
+    let reason = app
+        .rows()
+        .iter()
+        .find(|r| r.host && r.name() == "127.0.0.1")
+        .map(|r| r.subtitle().to_owned())
+        .unwrap();
+    app.must(&["select", "127.0.0.1"]);
+    wait_for_label(&app, "the host page's problem", "Could Not Connect");
+    wait_for_label(&app, "the host page's reason", &reason);
 }
 
 #[test]

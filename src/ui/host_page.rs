@@ -12,11 +12,14 @@ use hangar::units::{format_bytes, format_kib};
 /// The widgets of the host page; `show` fills them for one host.
 pub struct HostPage {
     pub root: gtk::ScrolledWindow,
-    /// The page's column and its header (the performance section goes right after it).
+    /// The page's column (the performance section goes in after the header and `problem`).
     content: gtk::Box,
-    header: gtk::Box,
     title: gtk::Label,
     subtitle: gtk::Label,
+    /// Why the host is not connected, in libvirt's words, where its details would be.
+    problem: gtk::Box,
+    problem_title: gtk::Label,
+    problem_reason: gtk::Label,
     host: adw::PreferencesGroup,
     machines: adw::PreferencesGroup,
     networks: adw::PreferencesGroup,
@@ -80,6 +83,33 @@ fn topology(cpus: u32, sockets: u32, cores: u32, threads: u32, nodes: u32) -> St
     )
 }
 
+/// The block that says why a host is not connected: an icon, a title and libvirt's reason
+/// (selectable, to copy into a bug report or a search).
+fn problem_block() -> (gtk::Box, gtk::Label, gtk::Label) {
+    let icon = gtk::Image::builder()
+        .icon_name("network-offline-symbolic")
+        .pixel_size(64)
+        .css_classes(["dim-label"])
+        .build();
+    let title = gtk::Label::builder()
+        .wrap(true)
+        .justify(gtk::Justification::Center)
+        .css_classes(["title-2"])
+        .build();
+    let reason = gtk::Label::builder()
+        .wrap(true)
+        .selectable(true)
+        .justify(gtk::Justification::Center)
+        .build();
+    let block = gtk::Box::new(gtk::Orientation::Vertical, 12);
+    block.set_margin_top(48);
+    block.append(&icon);
+    block.append(&title);
+    block.append(&reason);
+    block.set_visible(false);
+    (block, title, reason)
+}
+
 impl HostPage {
     pub fn new() -> Self {
         let title = gtk::Label::builder()
@@ -115,6 +145,7 @@ impl HostPage {
         text.append(&subtitle);
         header.append(&text);
         header.append(&actions);
+        let (problem, problem_title, problem_reason) = problem_block();
 
         let group = |title: String| adw::PreferencesGroup::builder().title(title).build();
         let host = group(gettext("Host"));
@@ -128,6 +159,7 @@ impl HostPage {
         content.set_margin_start(12);
         content.set_margin_end(12);
         content.append(&header);
+        content.append(&problem);
         for group in [&host, &machines, &networks, &pools] {
             content.append(group);
         }
@@ -143,9 +175,11 @@ impl HostPage {
         Self {
             root,
             content,
-            header,
             title,
             subtitle,
+            problem,
+            problem_title,
+            problem_reason,
             host,
             machines,
             networks,
@@ -160,9 +194,11 @@ impl HostPage {
         }
     }
 
-    /// Puts the host's charts (and whatever goes with them) right under the header.
+    /// Puts the host's charts (and whatever goes with them) under the header, after what
+    /// says why a host is not connected.
     pub fn add_performance(&self, section: &impl IsA<gtk::Widget>) {
-        self.content.insert_child_after(section, Some(&self.header));
+        self.content
+            .insert_child_after(section, Some(&self.problem));
     }
 
     fn add_row(&mut self, group: &adw::PreferencesGroup, title: &str, value: &str) {
@@ -210,12 +246,25 @@ impl HostPage {
         self.connect.set_visible(!connected);
         self.disconnect.set_visible(connected);
         self.title.set_label(&host.label);
-        let status = fleet::host_status_text(host);
-        self.subtitle.set_label(&if status.is_empty() {
-            host.uri.clone()
-        } else {
-            format!("{}\n{}", host.uri, status)
+        self.subtitle.set_label(&match host.status {
+            HostStatus::Connecting => format!("{}\n{}", host.uri, fleet::host_status_text(host)),
+            _ => host.uri.clone(),
         });
+        let problem = match &host.status {
+            HostStatus::Failed(reason) => Some((gettext("Could Not Connect"), reason.clone())),
+            HostStatus::Disconnected(reason) => Some((
+                gettext("Disconnected"),
+                reason
+                    .clone()
+                    .unwrap_or_else(|| gettext("Connect to see this host’s details and machines.")),
+            )),
+            HostStatus::Connecting | HostStatus::Connected => None,
+        };
+        self.problem.set_visible(problem.is_some());
+        if let Some((title, reason)) = problem {
+            self.problem_title.set_label(&title);
+            self.problem_reason.set_label(&reason);
+        }
         let Some(inventory) = inventory.filter(|_| host.status == HostStatus::Connected) else {
             for group in [&self.host, &self.machines, &self.networks, &self.pools] {
                 group.set_visible(false);

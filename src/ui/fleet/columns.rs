@@ -428,11 +428,17 @@ fn draw_host_name(cell: &NameCell, host: &HostSummary) {
     };
     show_lines(cell, &host.label, Some(&status));
     cell.title.add_css_class("heading");
-    set_tooltip(&cell.subtitle, Some(&host.uri));
     let failed = matches!(
         host.status,
         HostStatus::Failed(_) | HostStatus::Disconnected(_)
     );
+    // libvirt's reason is often longer than the cell: the tooltip holds all of it.
+    let tooltip = if failed {
+        format!("{}\n{}", host.uri, status)
+    } else {
+        host.uri.clone()
+    };
+    set_tooltip(&cell.subtitle, Some(&tooltip));
     if failed {
         cell.subtitle.add_css_class("error");
     } else {
@@ -625,9 +631,9 @@ pub fn value_factory(
                     .clone()
                     .unwrap_or_else(|| fleet::state_label(vm.state)),
             )),
-            ItemData::Host(host) => Some(Some(match host.status {
+            ItemData::Host(host) => Some(Some(match &host.status {
                 HostStatus::Connected => machine_count(host.vm_count),
-                _ => fleet::host_status_text(host),
+                status => fleet::host_state_word(status),
             })),
         }),
         "cpu" => label_factory(

@@ -104,9 +104,11 @@ impl Window {
         let connected = state.is_connected();
         entry.state = state;
         if !connected {
-            // A host that is not connected has no live figures: its charts grey their tails.
+            // A host that is not connected has no live figures: its charts grey their tails,
+            // and its machines' rows grey (their state and figures are the last known).
             let since = *entry.stale_since.get_or_insert_with(Instant::now);
             self.stats.borrow_mut().mark_stale(id, since);
+            self.set_vms_stale(id, Some(since));
         }
         self.refresh_host_row(id);
         // A host that fails may have been the last one a `--show-*` request waited for.
