@@ -165,7 +165,8 @@ pub fn state_icon(state: DomainState) -> &'static str {
     }
 }
 
-/// A parsed search: lower-cased words that must all match (in name, UUID, title, state or host).
+/// A parsed search: lower-cased words that must all match (in name, title, state or host, or
+/// the start of the UUID).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Search {
     words: Vec<String>,
@@ -183,21 +184,26 @@ impl Search {
         self.words.is_empty()
     }
 
-    /// Whether every word occurs in one of the VM's searchable fields.
+    /// Whether every word occurs in one of the VM's searchable fields. A UUID matches by its
+    /// start only (with or without dashes): anywhere in 32 hex digits, "db" or "42" would
+    /// match machines at random.
     pub fn matches(&self, vm: &VmSummary) -> bool {
         if self.words.is_empty() {
             return true;
         }
         let fields = [
             vm.name.to_lowercase(),
-            vm.uuid.to_string(),
             vm.title.to_lowercase(),
             state_label(vm.state).to_lowercase(),
             vm.host_label.to_lowercase(),
         ];
-        self.words
-            .iter()
-            .all(|word| fields.iter().any(|field| field.contains(word.as_str())))
+        let uuid = vm.uuid.to_string();
+        let uuid_digits = uuid.replace('-', "");
+        self.words.iter().all(|word| {
+            fields.iter().any(|field| field.contains(word.as_str()))
+                || uuid.starts_with(word.as_str())
+                || uuid_digits.starts_with(&word.replace('-', ""))
+        })
     }
 
     /// Whether a connection row matches by itself (its label or URI).
@@ -356,7 +362,13 @@ mod tests {
         assert!(Search::new("WEB").matches(&row));
         assert!(Search::new("frontend prod").matches(&row));
         assert!(Search::new("running").matches(&row));
-        assert!(Search::new(&row.uuid.to_string()[..8]).matches(&row));
+        row.uuid = "3f2b8c1e-9d4a-4e6f-b7a2-5c8d1e0f9a3b".parse().unwrap();
+        let uuid = row.uuid.to_string();
+        assert!(Search::new(&uuid[..8]).matches(&row));
+        assert!(Search::new(&uuid).matches(&row));
+        assert!(Search::new(&uuid.replace('-', "")[..12]).matches(&row));
+        // Inside the UUID is no match: two hex digits occur in most UUIDs.
+        assert!(!Search::new(&uuid[9..13]).matches(&row));
         assert!(!Search::new("web edge").matches(&row));
         assert!(!Search::new("paused").matches(&row));
     }
