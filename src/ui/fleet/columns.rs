@@ -253,10 +253,15 @@ fn machine_count(count: usize) -> String {
 
 /// Greys a cell whose row's data is out of date.
 fn set_stale(widget: &impl IsA<gtk::Widget>, stale: bool) {
-    if stale {
-        widget.add_css_class("stale");
+    set_class(widget, "stale", stale);
+}
+
+/// Adds or removes a style class (cells are recycled: each draw sets every class it uses).
+fn set_class(widget: &impl IsA<gtk::Widget>, class: &str, on: bool) {
+    if on {
+        widget.add_css_class(class);
     } else {
-        widget.remove_css_class("stale");
+        widget.remove_css_class(class);
     }
 }
 
@@ -439,11 +444,8 @@ fn draw_host_name(cell: &NameCell, host: &HostSummary) {
         host.uri.clone()
     };
     set_tooltip(&cell.subtitle, Some(&tooltip));
-    if failed {
-        cell.subtitle.add_css_class("error");
-    } else {
-        cell.subtitle.remove_css_class("error");
-    }
+    set_class(&cell.subtitle, "error", failed);
+    set_class(&cell.expander, "no-children", host.vm_count == 0);
     let connecting = host.status == HostStatus::Connecting;
     cell.spinner.set_visible(connecting);
     cell.spinner.set_spinning(connecting);
@@ -466,6 +468,7 @@ fn draw_vm_name(cell: &NameCell, vm: &VmSummary) {
     show_lines(cell, &vm.name, (!vm.title.is_empty()).then_some(&vm.title));
     cell.title.remove_css_class("heading");
     cell.subtitle.remove_css_class("error");
+    cell.expander.remove_css_class("no-children");
     set_tooltip(&cell.subtitle, None);
     cell.spinner.set_visible(vm.busy.is_some());
     cell.spinner.set_spinning(vm.busy.is_some());
