@@ -433,10 +433,12 @@ fn draw_host_name(cell: &NameCell, host: &HostSummary) {
     };
     show_lines(cell, &host.label, Some(&status));
     cell.title.add_css_class("heading");
+    // A failure or a lost connection is an error; a disconnect the user asked for is not.
     let failed = matches!(
         host.status,
-        HostStatus::Failed(_) | HostStatus::Disconnected(_)
+        HostStatus::Failed(_) | HostStatus::Disconnected(Some(_))
     );
+    let disconnected = host.status == HostStatus::Disconnected(None);
     // libvirt's reason is often longer than the cell: the tooltip holds all of it.
     let tooltip = if failed {
         format!("{}\n{}", host.uri, status)
@@ -449,12 +451,21 @@ fn draw_host_name(cell: &NameCell, host: &HostSummary) {
     let connecting = host.status == HostStatus::Connecting;
     cell.spinner.set_visible(connecting);
     cell.spinner.set_spinning(connecting);
-    cell.retry.set_visible(failed);
+    cell.retry.set_visible(failed || disconnected);
     cell.retry_target.set(Some(host.id));
-    crate::ui::a11y::set_label(
-        &cell.retry,
-        &gettext_f("Retry connecting to {host}", &[("host", &host.label)]),
-    );
+    let (label, accessible) = if disconnected {
+        (
+            gettext("Connect"),
+            gettext_f("Connect to {host}", &[("host", &host.label)]),
+        )
+    } else {
+        (
+            gettext("Retry"),
+            gettext_f("Retry connecting to {host}", &[("host", &host.label)]),
+        )
+    };
+    cell.retry.set_label(&label);
+    crate::ui::a11y::set_label(&cell.retry, &accessible);
     // Only a connected host's row greys while its figures age; an error stays readable.
     set_stale(
         &cell.expander,
