@@ -170,12 +170,17 @@ pub fn state_icon(state: DomainState) -> &'static str {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Search {
     words: Vec<String>,
+    /// Each word without its dashes, as a UUID's start is compared (parsed once, not per VM).
+    uuid_prefixes: Vec<String>,
 }
 
 impl Search {
     pub fn new(text: &str) -> Self {
+        let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+        let uuid_prefixes = words.iter().map(|word| word.replace('-', "")).collect();
         Self {
-            words: text.split_whitespace().map(str::to_lowercase).collect(),
+            words,
+            uuid_prefixes,
         }
     }
 
@@ -197,13 +202,15 @@ impl Search {
             state_label(vm.state).to_lowercase(),
             vm.host_label.to_lowercase(),
         ];
-        let uuid = vm.uuid.to_string();
-        let uuid_digits = uuid.replace('-', "");
-        self.words.iter().all(|word| {
-            fields.iter().any(|field| field.contains(word.as_str()))
-                || uuid.starts_with(word.as_str())
-                || uuid_digits.starts_with(&word.replace('-', ""))
-        })
+        // A word that starts the dashed UUID also starts it without dashes: one comparison.
+        let uuid_digits = vm.uuid.to_string().replace('-', "");
+        self.words
+            .iter()
+            .zip(&self.uuid_prefixes)
+            .all(|(word, prefix)| {
+                fields.iter().any(|field| field.contains(word.as_str()))
+                    || (!prefix.is_empty() && uuid_digits.starts_with(prefix.as_str()))
+            })
     }
 
     /// Whether a connection row matches by itself (its label or URI).
@@ -325,11 +332,8 @@ pub fn host_state_word(status: &HostStatus) -> String {
 /// The status line of a connection row: "Connecting…", the error, "Disconnected", or empty.
 pub fn host_status_text(host: &HostSummary) -> String {
     match &host.status {
-        HostStatus::Connecting => gettext("Connecting…"),
-        HostStatus::Connected => String::new(),
-        HostStatus::Disconnected(None) => gettext("Disconnected"),
-        HostStatus::Disconnected(Some(reason)) => reason.clone(),
-        HostStatus::Failed(reason) => reason.clone(),
+        HostStatus::Disconnected(Some(reason)) | HostStatus::Failed(reason) => reason.clone(),
+        status => host_state_word(status),
     }
 }
 
