@@ -10,8 +10,10 @@ Each app runs in its own Xvfb + D-Bus session with throwaway settings (GSettings
 
 Usage: benches/scripts/fleet_window.py [--vms 500,2000] [--apps hangar,virt-manager]
                                        [--warmup 10] [--window 60] [--renderer cairo]
+                                       [--driver in-process|daemon]
 Needs: Xvfb, dbus-daemon, xdotool, virt-manager, python3-libvirt, a release build of Hangar
-(`cargo build --release`), and the fleet generator (`cargo run --release --example make_fleet`).
+(`cargo build --release`), the fleet generator (`cargo run --release --example make_fleet`), and
+for `--driver daemon` a running libvirtd.
 """
 
 import argparse
@@ -55,13 +57,17 @@ def run_app(app: str, uri: str, args):
             else:
                 time.sleep(0.01)
         time.sleep(args.warmup)
+        daemon = libvirtd_pid() if args.driver == "daemon" else None
         t0, c0 = time.monotonic(), cpu_ticks(proc.pid)
+        d0 = cpu_ticks(daemon) if daemon else 0
         time.sleep(args.window)
         t1, c1 = time.monotonic(), cpu_ticks(proc.pid)
+        d1 = cpu_ticks(daemon) if daemon else 0
         result = {
             "visible_s": visible_at,
             "listed_s": listed_at,
             "cpu_percent": 100.0 * (c1 - c0) / CLK_TCK / (t1 - t0),
+            "daemon_cpu_percent": 100.0 * (d1 - d0) / CLK_TCK / (t1 - t0) if daemon else None,
             "rss_mib": rss_mib(proc.pid),
             "scroll": None,
         }
@@ -77,6 +83,16 @@ def run_app(app: str, uri: str, args):
         session.close()
 
 
+def libvirtd_pid():
+    """The running libvirtd's process id, or None."""
+    out = subprocess.run(["pgrep", "-o", "-x", "libvirtd"], capture_output=True, text=True)
+    return int(out.stdout) if out.returncode == 0 else None
+
+
+def fleet_uri(fleet: pathlib.Path, driver: str) -> str:
+    return f"test+unix://{fleet}" if driver == "daemon" else f"test://{fleet}"
+
+
 def fmt(value, spec):
     return "—" if value is None else format(value, spec)
 
@@ -88,30 +104,39 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=10)
     parser.add_argument("--window", type=float, default=60)
     parser.add_argument("--renderer", default="cairo", help="GSK_RENDERER for Hangar (GTK 4)")
+    parser.add_argument("--driver", choices=("in-process", "daemon"), default="in-process",
+                        help="where the test driver runs: in the app (test:///) or in libvirtd (test+unix:///)")
     args = parser.parse_args()
+    if args.driver == "daemon" and libvirtd_pid() is None:
+        print("--driver daemon needs a running libvirtd (mkdir -p /run/libvirt && libvirtd -d)", file=sys.stderr)
+        return 2
     apps = args.apps.split(",")
     floor_fleet = make_fleet(1)
     rows = []
     for app in apps:
-        floor = run_app(app, f"test://{floor_fleet}", args)
+        floor = run_app(app, fleet_uri(floor_fleet, args.driver), args)
         rows.append((app, 1, floor, None))
         for vms in [int(v) for v in args.vms.split(",")]:
             fleet = make_fleet(vms)
-            result = run_app(app, f"test://{fleet}", args)
+            result = run_app(app, fleet_uri(fleet, args.driver), args)
             per_vm_kib = (result["rss_mib"] - floor["rss_mib"]) * 1024 / (vms - 1)
             rows.append((app, vms, result, per_vm_kib))
-    driver_share = {vms: test_driver_rss_kib(vms) for vms in [1] + [int(v) for v in args.vms.split(",")]}
-    print(f"warm-up {args.warmup:.0f} s, CPU over {args.window:.0f} s, polling 1 s, GSK_RENDERER={args.renderer}")
-    print("| app | VMs | window visible | all VMs listed | CPU (% of a core) | RSS | growth per VM |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"warm-up {args.warmup:.0f} s, CPU over {args.window:.0f} s, polling 1 s, GSK_RENDERER={args.renderer}, "
+          f"test driver {'in libvirtd (test+unix:///)' if args.driver == 'daemon' else 'in the app (test:///)'}")
+    daemon_column = " libvirtd CPU |" if args.driver == "daemon" else ""
+    print(f"| app | VMs | window visible | all VMs listed | CPU (% of a core) |{daemon_column} RSS | growth per VM |")
+    print("|---|---|---|---|---|---|---|" + ("---|" if daemon_column else ""))
     for app, vms, r, per_vm in rows:
+        daemon_cell = f" {r['daemon_cpu_percent']:.1f} |" if daemon_column else ""
         print(f"| {app} | {vms} | {fmt(r['visible_s'], '.2f')} s | {fmt(r['listed_s'], '.2f')} s | "
-              f"{r['cpu_percent']:.1f} | {r['rss_mib']:.0f} MiB | {fmt(per_vm, '.1f')} KiB |")
-    print("\nThe libvirt test driver runs inside each app's process and keeps its own copy of the fleet;")
-    print("a bare libvirt client (python3-libvirt) opening the same file and listing it grows by:")
-    for vms, kib in driver_share.items():
-        if vms > 1 and kib is not None and driver_share[1] is not None:
-            print(f"- {vms} VMs: {(kib - driver_share[1]) / (vms - 1):.1f} KiB per VM")
+              f"{r['cpu_percent']:.1f} |{daemon_cell} {r['rss_mib']:.0f} MiB | {fmt(per_vm, '.1f')} KiB |")
+    if args.driver == "in-process":
+        driver_share = {vms: test_driver_rss_kib(vms) for vms in [1] + [int(v) for v in args.vms.split(",")]}
+        print("\nThe libvirt test driver runs inside each app's process and keeps its own copy of the fleet;")
+        print("a bare libvirt client (python3-libvirt) opening the same file and listing it grows by:")
+        for vms, kib in driver_share.items():
+            if vms > 1 and kib is not None and driver_share[1] is not None:
+                print(f"- {vms} VMs: {(kib - driver_share[1]) / (vms - 1):.1f} KiB per VM")
     print("\nScrolling the fleet continuously for 10 s (2000 px/s, after the CPU window):")
     print("| VMs | frames | median interval | p95 | max | intervals over 1.5 frames |")
     print("|---|---|---|---|---|---|")
