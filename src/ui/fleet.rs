@@ -6,6 +6,7 @@
 mod cells;
 pub mod columns;
 pub mod item;
+mod name_fill;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -21,6 +22,7 @@ use cells::BoundCells;
 pub use columns::RowHandlers;
 use columns::{ContextHandler, RetryHandler, SeriesSource};
 pub use item::{FleetItem, ItemData};
+use name_fill::NameFill;
 
 /// Tree (VMs under their host) or one list of all VMs with a Host column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +45,8 @@ pub struct FleetView {
     search: Rc<RefCell<Search>>,
     cells: Rc<BoundCells>,
     columns: HashMap<&'static str, gtk::ColumnViewColumn>,
+    /// Keeps the name column as wide as the other columns leave room for.
+    name_fill: Option<Rc<NameFill>>,
     host_items: HashMap<ConnectionId, FleetItem>,
     vm_items: HashMap<(ConnectionId, DomainUuid), FleetItem>,
     mode: ViewMode,
@@ -140,6 +144,14 @@ impl FleetView {
         if let Some(name) = columns.get("name") {
             column_view.sort_by_column(Some(name), gtk::SortType::Ascending);
         }
+        let name_fill = columns.get("name").map(|name| {
+            let others: Vec<_> = columns
+                .iter()
+                .filter(|(key, _)| **key != "name")
+                .map(|(_, column)| column.clone())
+                .collect();
+            NameFill::attach(&column_view, name, &others, columns::NAME_WIDTH_TREE)
+        });
         add_menu_key(&column_view, &cells, handlers.context.clone());
         let row_sorter = gtk::TreeListRowSorter::new(column_view.sorter());
         let tree = gtk::SortListModel::new(Some(tree_model), Some(row_sorter.clone()));
@@ -159,6 +171,7 @@ impl FleetView {
             search,
             cells,
             columns,
+            name_fill,
             host_items: HashMap::new(),
             vm_items: HashMap::new(),
             mode: ViewMode::Tree,
@@ -186,15 +199,12 @@ impl FleetView {
             ViewMode::List => &self.list,
         };
         self.selection.set_model(Some(model));
-        // Each view has its own default name width; a width the user chose is kept.
-        let (from, to) = match self.mode {
-            ViewMode::Tree => (columns::NAME_WIDTH_LIST, columns::NAME_WIDTH_TREE),
-            ViewMode::List => (columns::NAME_WIDTH_TREE, columns::NAME_WIDTH_LIST),
-        };
-        if let Some(name) = self.columns.get("name") {
-            if name.fixed_width() == from {
-                name.set_fixed_width(to);
-            }
+        // Each view has its own smallest name width; a width the user chose is kept.
+        if let Some(fill) = &self.name_fill {
+            fill.set_minimum(match self.mode {
+                ViewMode::Tree => columns::NAME_WIDTH_TREE,
+                ViewMode::List => columns::NAME_WIDTH_LIST,
+            });
         }
         self.apply_visible_columns();
     }

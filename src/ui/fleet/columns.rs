@@ -28,11 +28,12 @@ pub struct ColumnSpec {
     pub width: i32,
 }
 
-/// The name column's width in the tree, where machine rows are indented under their host.
+/// The name column's smallest width in the tree, where machine rows are indented under their
+/// host (it takes whatever more the other columns leave: see `name_fill`).
 pub const NAME_WIDTH_TREE: i32 = 260;
 
-/// The name column's width in the one-list view: no indent, and the Host column beside it
-/// needs the room.
+/// The name column's smallest width in the one-list view: no indent, and the Host column
+/// beside it needs the room.
 pub const NAME_WIDTH_LIST: i32 = 210;
 
 /// Every column in display order. The name column is always shown.
