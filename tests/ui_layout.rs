@@ -118,7 +118,7 @@ fn the_default_window_shows_every_default_column_beside_the_page() {
     // Columns → (Tab to) Disk I/O → Space: the column joins the list.
     app.must(&["click", "Columns"]);
     app.wait_for("the Columns menu's focus", WAIT, |app| {
-        (app.must(&["focused"]) == "Host").then_some(())
+        (app.must(&["focused"]) == "State").then_some(())
     });
     for _ in 0..8 {
         if app.must(&["focused"]) == "Disk I/O" {

@@ -218,17 +218,21 @@ impl FleetView {
 
     fn apply_visible_columns(&self) {
         for (key, column) in &self.columns {
-            let chosen =
-                *key == "name" || *key == "host" || self.visible_columns.iter().any(|k| k == key);
-            column.set_visible(chosen && (*key != "host" || self.mode == ViewMode::List));
+            column.set_visible(match *key {
+                "name" => true,
+                "host" => self.mode == ViewMode::List,
+                key => self.visible_columns.iter().any(|k| k == key),
+            });
         }
     }
 
-    /// The columns in display order with their titles, for the column chooser.
+    /// The columns in display order with their titles, for the column chooser. Name and Host
+    /// are not offered: Name always shows, and Host is what makes the one list (it shows there
+    /// and never in the tree, where the host is the row above).
     pub fn column_titles(&self) -> Vec<(&'static str, String)> {
         columns::specs()
             .into_iter()
-            .filter(|spec| spec.key != "name")
+            .filter(|spec| spec.key != "name" && spec.key != "host")
             .map(|spec| (spec.key, spec.title))
             .collect()
     }
