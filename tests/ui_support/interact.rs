@@ -27,9 +27,20 @@ pub fn click_row(session: &Session, app: &App, name: &str, modifier: Option<&str
     session.xdotool(&args);
 }
 
-/// Clicks the laid-out button `name` inside the accessible group `group` with the X pointer.
+/// Clicks the laid-out button `name` inside the accessible group `group` with the X pointer,
+/// once it has come to rest: a page sliding in moves its buttons, and a click at where the
+/// button was a moment ago misses it.
 pub fn click_button(session: &Session, app: &App, group: &str, name: &str) {
-    let extents = app.must(&["button-extents", group, name]);
+    let mut last = None;
+    let extents = app.wait_for("the button to come to rest", WAIT, |app| {
+        let now = app.must(&["button-extents", group, name]);
+        if last.as_ref() == Some(&now) {
+            Some(now)
+        } else {
+            last = Some(now);
+            None
+        }
+    });
     let [x, y, w, h] = [0, 1, 2, 3].map(|i| extents[i].as_i64().unwrap());
     let (cx, cy) = ((x + w / 2).to_string(), (y + h / 2).to_string());
     session.xdotool(&["mousemove", &cx, &cy, "click", "1"]);
