@@ -11,6 +11,7 @@ pub mod details;
 pub mod driver;
 pub mod fleet;
 pub mod fleetgen;
+pub mod heap;
 pub mod i18n;
 pub mod model;
 pub mod perf;

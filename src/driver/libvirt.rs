@@ -213,6 +213,8 @@ impl Worker {
         self.closed = false;
         validate_uri(&self.uri)?;
         let conn = self.open_with_credentials()?;
+        // An in-process driver has just parsed its whole inventory; see `release_free_pages`.
+        crate::heap::release_free_pages();
         if let Some(keepalive) = self.settings.keepalive {
             let interval = keepalive.interval.as_secs().clamp(1, i32::MAX as u64) as i32;
             // Local drivers (test:///) have no keepalive; that is fine.
