@@ -11,7 +11,7 @@
 //!    running domain also costs one `virDomainGetInfo` and one call per disk and per NIC;
 //! 2. state only: the bulk path alone (what a driver with full bulk statistics costs us);
 //! 3. all groups, but per-device calls at every tick only for 50 domains per connection and
-//!    every tenth tick for the others (what the UI asks for with `DeviceStatsScope` on drivers
+//!    every tenth tick for the others (what the UI asks for with `PerDomainScope` on drivers
 //!    without bulk device statistics: the rows on screen every tick, the rest every ~10 s);
 //! 4. the same per-domain libvirt calls made in a bare loop without the driver layer, to
 //!    separate libvirt's (test driver's) own cost from the layer's.
@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use hangar::driver::{DeviceStatsScope, Driver, NoCredentials, OpenOptions, UpdateKind};
+use hangar::driver::{Driver, NoCredentials, OpenOptions, PerDomainScope, UpdateKind};
 use hangar::fleetgen::{FleetSpec, write_node_xml};
 use hangar::stats::sample::StatsGroups;
 use tokio::sync::mpsc::unbounded_channel;
@@ -142,7 +142,7 @@ async fn measure(
                         .take(size)
                         .map(|d| d.uuid)
                         .collect();
-                    handles[index].set_device_stats_scope(DeviceStatsScope::Only {
+                    handles[index].set_per_domain_scope(PerDomainScope::Only {
                         domains: shown,
                         others_every: OTHERS_EVERY,
                     });
@@ -347,7 +347,7 @@ fn main() {
         ),
         ("State only (the bulk path alone)", state_only, None),
         (
-            "All groups, per-device calls every tick for 50 domains per connection, every 10th for the rest (DeviceStatsScope)",
+            "All groups, per-device calls every tick for 50 domains per connection, every 10th for the rest (PerDomainScope)",
             all,
             Some(50),
         ),

@@ -64,7 +64,7 @@ pub use credentials::{
 pub use error::{DriverError, DriverResult};
 pub use inventory::{DomainInfo, Inventory, NetworkInfo, NodeInfo, StoragePoolInfo, Version};
 pub use libvirt::Keepalive;
-pub use sampler::DeviceStatsScope;
+pub use sampler::PerDomainScope;
 pub use update::{
     ConnectionState, ConnectionUpdate, DisconnectReason, LifecycleEvent, LifecycleKind, UpdateKind,
 };

@@ -307,6 +307,83 @@ fn a_restart_while_devices_are_not_read_drops_their_old_rates() {
     );
 }
 
+/// The sample as the driver sends it for a machine whose per-domain CPU and memory call it
+/// did not make (`cpu` false: the driver's bulk call gave the CPU time all the same).
+fn info_not_read(mut sample: TickSample, cpu: bool) -> TickSample {
+    for (_, counters) in &mut sample.domains {
+        if !cpu {
+            counters.cpu_time_ns = None;
+            counters.vcpus = None;
+        }
+        counters.mem_current_kib = None;
+        counters.mem_max_kib = None;
+        counters.mem_unused_kib = None;
+        counters.info_not_read = true;
+    }
+    sample
+}
+
+#[test]
+fn cpu_and_memory_read_every_few_ticks_stand_between_reads() {
+    let (mut store, mut sim) = setup(vec![SimDomain::new(0, 2, Load::cpu(1.0))]);
+    store.ingest(CONN, &sim.sample());
+    store.ingest(CONN, &sim.tick(1.0));
+    assert_close(value(&store, 0, Metric::GuestCpu), 50.0);
+    let allocated = value(&store, 0, Metric::MemAllocated)
+        .value()
+        .expect("memory is read");
+    // The load changes while the call is skipped: the last figures stand, no gap.
+    sim.domain(0).load.cores = 0.5;
+    for _ in 0..3 {
+        store.ingest(CONN, &info_not_read(sim.tick(1.0), false));
+        assert_close(value(&store, 0, Metric::GuestCpu), 50.0);
+        assert_close(value(&store, 0, Metric::HostCpu), 12.5);
+        assert_close(value(&store, 0, Metric::MemAllocated), allocated);
+    }
+    // Read again: the CPU use over the four seconds since the last read.
+    sim.domain(0).load.cores = 1.5;
+    store.ingest(CONN, &sim.tick(1.0));
+    assert_close(
+        value(&store, 0, Metric::GuestCpu),
+        (3.0 * 0.5 + 1.5) / 4.0 / 2.0 * 100.0,
+    );
+    let series = last_minute(&store, &sim, 0, Metric::GuestCpu);
+    let values: Vec<_> = series.points.iter().map(|point| point.value).collect();
+    assert_eq!(values.len(), 6);
+    assert_eq!(values[0], None, "the first sample is a warm-up gap");
+    assert!(
+        values[1..].iter().all(Option::is_some),
+        "no gaps while the call was skipped: {values:?}"
+    );
+}
+
+#[test]
+fn a_cpu_time_from_the_bulk_call_is_used_when_only_memory_was_skipped() {
+    let (mut store, mut sim) = setup(vec![SimDomain::new(0, 2, Load::cpu(1.0))]);
+    store.ingest(CONN, &sim.sample());
+    store.ingest(CONN, &sim.tick(1.0));
+    sim.domain(0).load.cores = 0.5;
+    store.ingest(CONN, &info_not_read(sim.tick(1.0), true));
+    assert_close(value(&store, 0, Metric::GuestCpu), 25.0);
+    assert!(value(&store, 0, Metric::MemAllocated).value().is_some());
+}
+
+#[test]
+fn a_restart_while_cpu_is_not_read_restarts_the_series_at_the_next_read() {
+    // Machine 5 has used 5 s of CPU, so a restart's counter goes back.
+    let (mut store, mut sim) = setup(vec![SimDomain::new(5, 2, Load::cpu(1.0))]);
+    store.ingest(CONN, &sim.sample());
+    store.ingest(CONN, &sim.tick(1.0));
+    sim.domain(0).restart();
+    store.ingest(CONN, &info_not_read(sim.tick(1.0), false));
+    store.ingest(CONN, &sim.tick(1.0));
+    assert_eq!(
+        value(&store, 5, Metric::GuestCpu),
+        Reading::Gap(GapReason::Warmup),
+        "no rate across the restart"
+    );
+}
+
 #[test]
 fn a_sample_not_newer_than_the_last_is_refused_and_changes_nothing() {
     let (mut store, mut sim) = setup(vec![SimDomain::new(0, 1, Load::cpu(1.0))]);

@@ -18,7 +18,7 @@ use crate::driver::actions::{
 use crate::driver::error::{DriverError, DriverResult};
 use crate::driver::inventory::{self, DomainInfo, Inventory, NodeInfo};
 use crate::driver::libvirt::{Job, Worker};
-use crate::driver::sampler::DeviceStatsScope;
+use crate::driver::sampler::PerDomainScope;
 use crate::driver::supervisor::Control;
 use crate::model::{ConnectionId, DomainUuid};
 use crate::stats::sample::StatsGroups;
@@ -110,10 +110,11 @@ impl Connection {
             .send(Control::SetPolling { interval, groups });
     }
 
-    /// Limits per-device statistics calls to some domains on drivers without bulk disk and
-    /// network statistics (see [`DeviceStatsScope`]). Takes effect from the next tick.
-    pub fn set_device_stats_scope(&self, scope: DeviceStatsScope) {
-        let job: Job = Box::new(move |worker: &mut Worker| worker.set_device_scope(scope));
+    /// Limits the per-domain statistics calls (CPU and memory, disks, NICs) to some domains on
+    /// drivers whose bulk statistics lack them (see [`PerDomainScope`]). Takes effect from the
+    /// next tick.
+    pub fn set_per_domain_scope(&self, scope: PerDomainScope) {
+        let job: Job = Box::new(move |worker: &mut Worker| worker.set_per_domain_scope(scope));
         let _ = self.shared.jobs.send(job);
     }
 

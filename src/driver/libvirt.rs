@@ -409,8 +409,8 @@ impl Worker {
         }
     }
 
-    pub(crate) fn set_device_scope(&mut self, scope: crate::driver::sampler::DeviceStatsScope) {
-        self.sampler.set_device_scope(scope);
+    pub(crate) fn set_per_domain_scope(&mut self, scope: crate::driver::sampler::PerDomainScope) {
+        self.sampler.set_per_domain_scope(scope);
     }
 
     /// The current inventory, read now.

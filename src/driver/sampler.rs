@@ -57,17 +57,25 @@ struct Tracked {
     seen_in_tick: u64,
     devices: Option<DeviceNames>,
     handle: Option<Domain>,
-    /// Whether its disks and NICs were ever read (a domain outside the device scope gets
-    /// them read at its first tick all the same, so its rows never start without them).
+    /// Whether its disks and NICs were ever read (a domain outside the scope gets them read
+    /// at its first tick all the same, so its rows never start without them).
     devices_read: bool,
+    /// How many ticks read its CPU and memory through the per-domain call since it became
+    /// active, up to [`INFO_READS_FIRST`]: a domain outside the scope is read at its first
+    /// ticks all the same, so its CPU figure (a difference of two readings) starts at once.
+    info_reads: u8,
 }
+
+/// Ticks at which an active domain's CPU and memory are read whatever the scope says.
+const INFO_READS_FIRST: u8 = 2;
 
 impl Tracked {
     fn set_state(&mut self, state: DomainState) {
         self.state = state;
         if !state.is_active() {
-            // Counters restart with the next boot: read its devices at once then.
+            // Counters restart with the next boot: read them at once then.
             self.devices_read = false;
+            self.info_reads = 0;
         }
     }
 }
@@ -95,31 +103,34 @@ pub(crate) struct Sampler {
     host: HostCounters,
     tick_number: u64,
     last_count: usize,
-    /// Which domains get per-device fallback calls at every tick. Kept across sessions.
-    device_scope: DeviceStatsScope,
+    /// Which domains get the per-domain fallback calls at every tick. Kept across sessions.
+    per_domain_scope: PerDomainScope,
 }
 
-/// Which domains get per-device (disk and NIC) statistics at every tick on drivers without
-/// bulk block and interface statistics, where every device costs a libvirt call per tick.
-/// Drivers with bulk statistics always report every domain; so does every driver for CPU,
-/// memory and state.
+/// Which domains get the per-domain calls at every tick on drivers whose bulk statistics lack
+/// something (or that have none, like the test driver and the ESX, Hyper-V and VirtualBox
+/// drivers): `virDomainGetInfo` for CPU and memory, and a call per disk and per NIC. Each is a
+/// round trip to the host per domain per tick, 2000 a second for 2000 running machines over
+/// a socket. What the bulk call returns is always read for every domain, and so is the state.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum DeviceStatsScope {
+pub enum PerDomainScope {
     /// Every active domain (the default).
     #[default]
     All,
     /// These domains at every tick (e.g. the rows on screen and open VM pages); every other
-    /// active domain at its first tick and then once every `others_every` ticks, spread over
-    /// the ticks by UUID (0: never again). At the ticks between, the others' disk and network
-    /// counters are `None` and marked `devices_not_read`, so their last rates stand.
+    /// active domain at its first ticks and then once every `others_every` ticks, spread over
+    /// the ticks by UUID (0: never again). At the ticks between, the others' counters that
+    /// the skipped calls give are `None` and marked `info_not_read` (CPU and memory) or
+    /// `devices_not_read` (disks and NICs), so their last figures stand.
     Only {
         domains: HashSet<DomainUuid>,
         others_every: u32,
     },
 }
 
-impl DeviceStatsScope {
-    /// Whether `uuid`'s devices are read at tick `tick` (`read_before`: they were read once).
+impl PerDomainScope {
+    /// Whether `uuid`'s per-domain calls are made at tick `tick` (`read_before`: it has had the
+    /// reads every domain gets when it starts).
     fn reads(&self, uuid: &DomainUuid, tick: u64, read_before: bool) -> bool {
         match self {
             Self::All => true,
@@ -292,13 +303,14 @@ impl Sampler {
                     devices: Some(devices),
                     handle: None,
                     devices_read: false,
+                    info_reads: 0,
                 },
             );
         }
     }
 
-    pub(crate) fn set_device_scope(&mut self, scope: DeviceStatsScope) {
-        self.device_scope = scope;
+    pub(crate) fn set_per_domain_scope(&mut self, scope: PerDomainScope) {
+        self.per_domain_scope = scope;
     }
 
     #[cfg(test)]
@@ -320,6 +332,7 @@ impl Sampler {
             devices: None,
             handle: None,
             devices_read: false,
+            info_reads: 0,
         });
         entry.set_state(state);
         entry.devices = Some(devices);
@@ -492,11 +505,24 @@ impl Sampler {
         counters: &mut DomainCounters,
         groups: StatsGroups,
     ) {
-        let (want_info, mut want_block, mut want_net) = self.needs_fallback(groups);
+        let (mut want_info, mut want_block, mut want_net) = self.needs_fallback(groups);
+        if want_info {
+            let read_before = self
+                .tracked
+                .get(&uuid)
+                .is_some_and(|t| t.info_reads >= INFO_READS_FIRST);
+            if !self
+                .per_domain_scope
+                .reads(&uuid, self.tick_number, read_before)
+            {
+                want_info = false;
+                counters.info_not_read = true;
+            }
+        }
         if want_block || want_net {
             let read_before = self.tracked.get(&uuid).is_some_and(|t| t.devices_read);
             if !self
-                .device_scope
+                .per_domain_scope
                 .reads(&uuid, self.tick_number, read_before)
             {
                 want_block = false;
@@ -506,6 +532,9 @@ impl Sampler {
         }
         if want_info {
             if let Some(info) = fallback(&mut self.caps.info_call, domain.info()) {
+                if let Some(tracked) = self.tracked.get_mut(&uuid) {
+                    tracked.info_reads = tracked.info_reads.saturating_add(1);
+                }
                 // Drivers that cannot measure a value report 0 (some remote hypervisor drivers
                 // do for CPU time); a running guest has always used some CPU and memory, so 0
                 // is "not reported", never a value.
@@ -582,6 +611,7 @@ impl Sampler {
                 devices: None,
                 handle: None,
                 devices_read: false,
+                info_reads: 0,
             }),
         };
         match tracked.handle.take() {
@@ -651,6 +681,7 @@ impl Sampler {
                             devices: None,
                             handle: None,
                             devices_read: false,
+                            info_reads: 0,
                         },
                     );
                 }
@@ -733,7 +764,7 @@ mod tests {
     }
 
     #[test]
-    fn device_calls_can_be_limited_to_some_domains() {
+    fn per_domain_calls_can_be_limited_to_some_domains() {
         let fleet = crate::fleetgen::TempFleet::new(&crate::fleetgen::FleetSpec {
             vms: 20,
             seed: 5,
@@ -749,46 +780,73 @@ mod tests {
             .collect();
         let focus = running[0];
         let others_every = 4;
-        sampler.set_device_scope(DeviceStatsScope::Only {
+        sampler.set_per_domain_scope(PerDomainScope::Only {
             domains: HashSet::from([focus]),
             others_every,
         });
-        // The first tick reads every domain's devices (rows never start without them); after
-        // that the others' every fourth tick, spread over the ticks.
-        let mut reads: HashMap<DomainUuid, Vec<bool>> = HashMap::new();
-        for _ in 0..1 + 2 * others_every {
+        // Every domain's devices are read at its first tick and its CPU and memory at its first
+        // two (rows never start without them); after that the others' every fourth tick,
+        // spread over the ticks, both at the same tick.
+        let mut reads: HashMap<DomainUuid, Vec<(bool, bool)>> = HashMap::new();
+        for _ in 0..2 + 2 * others_every {
             let (sample, _) = sampler.tick(&conn, StatsGroups::default()).unwrap();
             for (uuid, counters) in &sample.domains {
                 if running.contains(uuid) {
-                    // CPU and memory still come for every domain at every tick.
-                    assert!(counters.cpu_time_ns.is_some());
-                    let read = counters.disk_rd_bytes.is_some() && counters.net_tx_bytes.is_some();
-                    assert_eq!(read, !counters.devices_not_read);
-                    if !read {
+                    let devices =
+                        counters.disk_rd_bytes.is_some() && counters.net_tx_bytes.is_some();
+                    assert_eq!(devices, !counters.devices_not_read);
+                    if !devices {
                         assert_eq!(counters.disk_rd_bytes, None);
                         assert_eq!(counters.net_tx_bytes, None);
                     }
-                    reads.entry(*uuid).or_default().push(read);
+                    let info = counters.cpu_time_ns.is_some() && counters.mem_current_kib.is_some();
+                    assert_eq!(info, !counters.info_not_read);
+                    if !info {
+                        assert_eq!(counters.cpu_time_ns, None);
+                        assert_eq!(counters.mem_current_kib, None);
+                    }
+                    reads.entry(*uuid).or_default().push((info, devices));
                 }
             }
         }
         for (uuid, reads) in &reads {
-            assert!(reads[0], "first tick reads every domain");
-            let later = reads[1..].iter().filter(|read| **read).count();
+            assert_eq!(reads[0], (true, true), "first tick reads every domain");
+            assert!(
+                reads[1].0,
+                "second tick reads every domain's CPU and memory"
+            );
+            let later = |skip: usize, pick: fn(&(bool, bool)) -> bool| {
+                reads[skip..].iter().filter(|read| pick(read)).count()
+            };
             if *uuid == focus {
-                assert_eq!(later, reads.len() - 1, "the focus is read at every tick");
+                assert!(
+                    reads.iter().all(|read| *read == (true, true)),
+                    "focus: {reads:?}"
+                );
             } else {
-                assert_eq!(later, 2, "read every {others_every} ticks: {reads:?}");
+                assert_eq!(
+                    later(2, |read| read.1),
+                    2,
+                    "devices every {others_every}: {reads:?}"
+                );
+                assert_eq!(
+                    later(2, |read| read.0),
+                    2,
+                    "info every {others_every}: {reads:?}"
+                );
+                for read in &reads[2..] {
+                    assert_eq!(read.0, read.1, "both at the same ticks: {reads:?}");
+                }
             }
         }
-        sampler.set_device_scope(DeviceStatsScope::All);
+        sampler.set_per_domain_scope(PerDomainScope::All);
         let (sample, _) = sampler.tick(&conn, StatsGroups::default()).unwrap();
-        let with_disks = sample
+        let with_all = sample
             .domains
             .iter()
-            .filter(|(_, c)| c.disk_rd_bytes.is_some())
+            .filter(|(_, c)| c.disk_rd_bytes.is_some() && c.cpu_time_ns.is_some())
             .count();
-        assert!(with_disks >= running.len());
+        assert!(with_all >= running.len());
     }
 
     #[test]

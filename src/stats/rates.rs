@@ -40,6 +40,11 @@ pub(crate) struct Baseline {
     /// The disk and network rates of the last tick that read them, repeated by ticks that did
     /// not (a figure a few seconds old, not a gap).
     device_rates: [Rate; COUNTERS - DEVICES],
+    /// Guest and host CPU of the last tick that read the CPU counter, repeated by ticks whose
+    /// per-domain call was skipped (`info_not_read`), like `device_rates`.
+    cpu_figures: [Rate; 2],
+    /// Memory in use and allocated of the last tick that read them, repeated the same way.
+    memory_figures: [Rate; 2],
 }
 
 impl Default for Baseline {
@@ -50,6 +55,8 @@ impl Default for Baseline {
             counters: [0; COUNTERS],
             valid: 0,
             device_rates: [Rate::Gap(GapReason::Warmup); COUNTERS - DEVICES],
+            cpu_figures: [Rate::Gap(GapReason::Warmup); 2],
+            memory_figures: [Rate::Gap(GapReason::Warmup); 2],
         }
     }
 }
@@ -142,6 +149,10 @@ impl Baseline {
         let cpu_per_second = per_second(self.taken_at, at);
         let devices_per_second = per_second(self.devices_taken_at, at);
         let devices_read = !counters.devices_not_read;
+        // A skipped per-domain call leaves its counters `None`; a driver whose bulk call gives
+        // the CPU time reports it all the same, and then it is read.
+        let cpu_read = !(counters.info_not_read && counters.cpu_time_ns.is_none());
+        let memory_read = !(counters.info_not_read && counters.mem_current_kib.is_none());
         let current = [
             counters.cpu_time_ns,
             counters.disk_rd_bytes,
@@ -163,6 +174,9 @@ impl Baseline {
         let mut rates = [Rate::NotAvailable; COUNTERS];
         for (index, value) in current.into_iter().enumerate() {
             let per_second = if index < DEVICES {
+                if !cpu_read {
+                    continue;
+                }
                 cpu_per_second
             } else if devices_read {
                 devices_per_second
@@ -185,23 +199,30 @@ impl Baseline {
             self.counters[index] = value;
             self.valid |= bit;
         }
-        self.taken_at = Some(at);
+        if cpu_read {
+            self.taken_at = Some(at);
+        }
         if devices_read {
             self.devices_taken_at = Some(at);
             self.device_rates.copy_from_slice(&rates[DEVICES..]);
         }
 
         let mut readings = Readings::gaps(GapReason::Warmup);
-        let cores = rates[CPU].map(|ns| Rate::Value(ns / 1e9));
-        readings.set(
-            Metric::GuestCpu,
-            cores.map(|cores| percent_of(cores, counters.vcpus.unwrap_or(0))),
-        );
-        readings.set(
-            Metric::HostCpu,
-            cores.map(|cores| percent_of(cores, host.cpus)),
-        );
-        let (used, allocated) = memory(counters);
+        if cpu_read {
+            let cores = rates[CPU].map(|ns| Rate::Value(ns / 1e9));
+            self.cpu_figures = [
+                cores.map(|cores| percent_of(cores, counters.vcpus.unwrap_or(0))),
+                cores.map(|cores| percent_of(cores, host.cpus)),
+            ];
+        }
+        if memory_read {
+            let (used, allocated) = memory(counters);
+            self.memory_figures = [used, allocated];
+        }
+        let [guest_cpu, host_cpu] = self.cpu_figures;
+        readings.set(Metric::GuestCpu, guest_cpu);
+        readings.set(Metric::HostCpu, host_cpu);
+        let [used, allocated] = self.memory_figures;
         readings.set(Metric::MemUsed, used);
         readings.set(Metric::MemAllocated, allocated);
         readings.set(Metric::DiskRead, rates[DISK_RD_BYTES]);

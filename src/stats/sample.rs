@@ -56,9 +56,13 @@ pub struct DomainCounters {
     /// Bytes sent on all interfaces (sum of `net.N.tx.bytes`).
     pub net_tx_bytes: Option<u64>,
     /// The disk and network counters were not read this tick (the driver reads them less often
-    /// for machines off screen, see `DeviceStatsScope`): they are `None`, and the previous disk
+    /// for machines off screen, see `PerDomainScope`): they are `None`, and the previous disk
     /// and network rates still stand, rather than becoming gaps.
     pub devices_not_read: bool,
+    /// The per-domain call for CPU and memory was not made this tick (`PerDomainScope`, on
+    /// drivers whose bulk statistics lack them): what it gives is `None`, and the previous CPU
+    /// and memory figures still stand, rather than becoming gaps.
+    pub info_not_read: bool,
 }
 
 /// Host-level facts needed to turn domain counters into host-relative figures.

@@ -7,8 +7,8 @@ mod charts;
 mod connections;
 mod console_sync;
 mod context_menu;
-mod device_scope;
 mod layout;
+mod per_domain_scope;
 #[cfg(test)]
 pub(crate) use {context_menu::popup_menu, layout::vm_menu};
 mod sparklines;

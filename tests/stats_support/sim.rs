@@ -134,6 +134,7 @@ impl SimDomain {
             net_rx_bytes: io(4),
             net_tx_bytes: io(5),
             devices_not_read: false,
+            info_not_read: false,
         }
     }
 }

@@ -9,7 +9,7 @@ use adw::prelude::*;
 use relm4::prelude::*;
 
 use hangar::cli::{Options, ShowPage};
-use hangar::driver::{ConnectionState, DeviceStatsScope, DomainInfo, Inventory};
+use hangar::driver::{ConnectionState, DomainInfo, Inventory, PerDomainScope};
 use hangar::fleet::{HostStatus, HostSummary};
 use hangar::i18n::{gettext, gettext_f};
 use hangar::model::{ConnectionId, DomainUuid};
@@ -35,8 +35,8 @@ pub struct HostEntry {
     pub stale_since: Option<Instant>,
     /// Whether its machines have been listed once (for the benchmark hook and `--show-*`).
     pub listed: bool,
-    /// The device statistics scope last sent to the driver (see `device_scope.rs`).
-    pub device_scope: DeviceStatsScope,
+    /// The per-domain calls' scope last sent to the driver (see `per_domain_scope.rs`).
+    pub per_domain_scope: PerDomainScope,
 }
 
 /// The GSettings key that records the first start's local connection (see
@@ -119,7 +119,7 @@ impl Window {
             domains: HashMap::new(),
             stale_since: None,
             listed: false,
-            device_scope: DeviceStatsScope::All,
+            per_domain_scope: PerDomainScope::All,
         };
         self.fleet.upsert_host(entry.summary(id));
         self.hosts.insert(id, entry);

@@ -93,7 +93,7 @@ impl Window {
         self.refresh_shown_page();
         if ticked {
             self.charts_ticked();
-            self.update_device_scopes();
+            self.update_per_domain_scopes();
         }
     }
 
@@ -249,7 +249,7 @@ impl Window {
             _ => Shown::Many,
         };
         self.charts_follow_selection();
-        self.update_device_scopes();
+        self.update_per_domain_scopes();
         match self.shown {
             Shown::Nothing => self.layout.show_page("overview", false),
             Shown::Many => {
