@@ -10,9 +10,10 @@
 //! 1. all statistics groups: the test driver's bulk call returns only states, so every
 //!    running domain also costs one `virDomainGetInfo` and one call per disk and per NIC;
 //! 2. state only: the bulk path alone (what a driver with full bulk statistics costs us);
-//! 3. all groups, but per-device calls at every tick only for 50 domains per connection and
-//!    every tenth tick for the others (what the UI asks for with `PerDomainScope` on drivers
-//!    without bulk device statistics: the rows on screen every tick, the rest every ~10 s);
+//! 3. all groups, but the per-domain calls (`virDomainGetInfo`, per disk, per NIC) at every
+//!    tick only for 50 domains per connection and every tenth tick for the others (what the UI
+//!    asks for with `PerDomainScope` on drivers whose bulk statistics lack them: the rows on
+//!    screen every tick, the rest every ~10 s);
 //! 4. the same per-domain libvirt calls made in a bare loop without the driver layer, to
 //!    separate libvirt's (test driver's) own cost from the layer's.
 
@@ -26,7 +27,7 @@ use hangar::fleetgen::{FleetSpec, write_node_xml};
 use hangar::stats::sample::StatsGroups;
 use tokio::sync::mpsc::unbounded_channel;
 
-/// In the third view, how often (in ticks) the domains outside the scope get device calls.
+/// In the third view, how often (in ticks) the domains outside the scope get per-domain calls.
 const OTHERS_EVERY: u32 = 10;
 
 struct CountingAllocator;
@@ -347,7 +348,7 @@ fn main() {
         ),
         ("State only (the bulk path alone)", state_only, None),
         (
-            "All groups, per-device calls every tick for 50 domains per connection, every 10th for the rest (PerDomainScope)",
+            "All groups, per-domain calls every tick for 50 domains per connection, every 10th for the rest (PerDomainScope)",
             all,
             Some(50),
         ),
