@@ -214,7 +214,10 @@ impl Worker {
         validate_uri(&self.uri)?;
         let conn = self.open_with_credentials()?;
         // An in-process driver has just parsed its whole inventory; see `release_free_pages`.
-        crate::heap::release_free_pages();
+        // A daemon's driver parsed it in the daemon: nothing to give back here.
+        if crate::uri::validate(&self.uri).is_ok_and(|parsed| parsed.runs_in_process()) {
+            crate::heap::release_free_pages();
+        }
         if let Some(keepalive) = self.settings.keepalive {
             let interval = keepalive.interval.as_secs().clamp(1, i32::MAX as u64) as i32;
             // Local drivers (test:///) have no keepalive; that is fine.

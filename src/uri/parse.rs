@@ -61,6 +61,15 @@ impl ParsedUri {
         self.host.is_some()
     }
 
+    /// Whether libvirt runs the driver inside the calling process instead of asking a daemon:
+    /// the test driver on this machine, and the drivers that speak the hypervisor's own HTTPS
+    /// API. Everything else goes through libvirt's remote driver to a libvirtd.
+    pub fn runs_in_process(&self) -> bool {
+        self.transport.is_none()
+            && (HTTPS_DRIVERS.contains(&self.driver.as_str())
+                || (self.driver == "test" && self.host.is_none()))
+    }
+
     /// The value of the first query parameter called `name`.
     pub fn param(&self, name: &str) -> Option<&str> {
         self.params

@@ -312,6 +312,27 @@ fn parsed_parts_are_decoded() {
 }
 
 #[test]
+fn in_process_drivers_are_told_from_daemon_ones() {
+    for uri in [
+        "test:///default",
+        "test:///tmp/fleet.xml",
+        "esx://esx1/",
+        "hyperv://hv1/",
+    ] {
+        assert!(validate(uri).expect(uri).runs_in_process(), "{uri}");
+    }
+    for uri in [
+        "qemu:///system",
+        "test+unix:///tmp/fleet.xml",
+        "test://host1/default",
+        "vbox:///session",
+        "qemu+ssh://host1/system",
+    ] {
+        assert!(!validate(uri).expect(uri).runs_in_process(), "{uri}");
+    }
+}
+
+#[test]
 fn invalid_uris_say_why() {
     let cases = [
         ("", UriError::Empty),
