@@ -7,6 +7,8 @@ mod cells;
 pub mod columns;
 pub mod item;
 mod name_fill;
+mod row_clicks;
+mod spark_label;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -125,9 +127,9 @@ impl FleetView {
         let mut columns = HashMap::new();
         for spec in columns::specs() {
             let factory = if spec.key == "name" {
-                columns::name_factory(&cells, &handlers, on_retry.clone())
+                columns::name_factory(&cells, on_retry.clone())
             } else {
-                columns::value_factory(&cells, &handlers, &series, spec.key)
+                columns::value_factory(&cells, &series, spec.key)
             };
             let column = gtk::ColumnViewColumn::builder()
                 .title(spec.title.as_str())
@@ -153,6 +155,7 @@ impl FleetView {
             NameFill::attach(&column_view, name, &others, columns::NAME_WIDTH_TREE)
         });
         add_menu_key(&column_view, &cells, handlers.context.clone());
+        row_clicks::attach(&column_view, &cells, handlers);
         let row_sorter = gtk::TreeListRowSorter::new(column_view.sorter());
         let tree = gtk::SortListModel::new(Some(tree_model), Some(row_sorter.clone()));
         let list = gtk::SortListModel::new(Some(list_model), Some(row_sorter));

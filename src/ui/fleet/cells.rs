@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use hangar::model::{ConnectionId, DomainUuid};
 
+use gtk::glib;
 use gtk::prelude::*;
 
 use super::item::FleetItem;
@@ -21,12 +22,14 @@ pub type CellKey = (usize, ColumnKey);
 
 struct BoundCell {
     item: FleetItem,
+    /// The list item the cell belongs to (its position is the row's place in the view).
+    list_item: glib::WeakRef<gtk::ListItem>,
     drawn_generation: Cell<u64>,
     refresh: Refresh,
     /// The cell's widget: only mapped (on-screen) cells are redrawn.
     root: gtk::Widget,
     /// A sparkline to redraw on every tick (its time axis moves even if the row did not change).
-    spark: Option<gtk::DrawingArea>,
+    spark: Option<gtk::Widget>,
 }
 
 impl BoundCell {
@@ -51,15 +54,18 @@ impl BoundCells {
     /// Registers a cell shown for `item` and draws it once.
     pub fn bind(
         &self,
-        key: CellKey,
+        list_item: &gtk::ListItem,
+        column: ColumnKey,
         item: FleetItem,
         root: gtk::Widget,
-        spark: Option<gtk::DrawingArea>,
+        spark: Option<gtk::Widget>,
         refresh: impl Fn(&FleetItem) + 'static,
     ) {
+        let key = key(list_item, column);
         let cell = BoundCell {
             drawn_generation: Cell::new(item.generation()),
             item,
+            list_item: list_item.downgrade(),
             refresh: Box::new(refresh),
             root,
             spark,
@@ -124,6 +130,16 @@ impl BoundCells {
                     || widget.is_ancestor(&cell.root)
             })
             .map(|cell| (cell.item.clone(), cell.root.clone()))
+    }
+
+    /// The list item and cell widget of the bound cell that holds `widget` (what a click
+    /// picked).
+    pub fn list_item_holding(&self, widget: &gtk::Widget) -> Option<(gtk::ListItem, gtk::Widget)> {
+        self.cells
+            .borrow()
+            .values()
+            .find(|cell| &cell.root == widget || widget.is_ancestor(&cell.root))
+            .and_then(|cell| Some((cell.list_item.upgrade()?, cell.root.clone())))
     }
 
     /// A cell widget of `item`'s row, if the row is bound.

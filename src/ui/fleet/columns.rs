@@ -1,6 +1,6 @@
 //! The fleet's columns: how each cell is built, drawn from its row, and sorted.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::Instant;
@@ -16,6 +16,7 @@ use hangar::units::{format_kib, format_percent, format_rate};
 
 use super::cells::{self, BoundCells, ColumnKey};
 use super::item::{FleetItem, ItemData};
+use super::spark_label::SparkLabel;
 use crate::ui::labels::{set_icon, set_text, set_tooltip};
 
 /// A column's settings key (as stored in `visible-columns`), title and sort column.
@@ -107,10 +108,6 @@ pub struct RowHandlers {
 /// The recent history a row's sparkline draws in a column: none, one or two series.
 pub type SeriesSource = Rc<dyn Fn(&ItemData, ColumnKey) -> Vec<Series>>;
 
-/// Sparkline size in a table cell.
-const SPARK_WIDTH: i32 = 56;
-const SPARK_HEIGHT: i32 = 22;
-
 /// The row item behind a list item: the tree row's item, or the item itself in a flat list.
 pub fn fleet_item(list_item: &gtk::ListItem) -> Option<FleetItem> {
     list_item.item().and_then(row_item)
@@ -128,56 +125,21 @@ pub fn row_item(object: gtk::glib::Object) -> Option<FleetItem> {
 /// changes. `W` holds typed handles to a cell's widgets.
 fn factory<W: Clone + 'static>(
     cells: &Rc<BoundCells>,
-    handlers: &RowHandlers,
     column: ColumnKey,
     setup: impl Fn() -> (gtk::Widget, W) + 'static,
-    spark_of: fn(&W) -> Option<gtk::DrawingArea>,
+    spark_of: fn(&W) -> Option<gtk::Widget>,
     draw: impl Fn(&W, &FleetItem, &gtk::ListItem) + 'static,
 ) -> gtk::SignalListItemFactory {
     let widgets: Rc<RefCell<HashMap<usize, (gtk::Widget, W)>>> = Rc::default();
     let draw = Rc::new(draw);
     let factory = gtk::SignalListItemFactory::new();
     let setup_widgets = widgets.clone();
-    let handlers = handlers.clone();
     let map_cells = cells.clone();
     factory.connect_setup(move |_, object| {
         let Some(list_item) = object.downcast_ref::<gtk::ListItem>() else {
             return;
         };
         let (root, handles) = setup();
-        // Right-click anywhere in the row opens its menu; Ctrl+click toggles the row in the
-        // selection.
-        let click = gtk::GestureClick::builder().button(0).build();
-        let weak_item = list_item.downgrade();
-        let handlers = handlers.clone();
-        click.connect_pressed(move |gesture, _, x, y| {
-            let (Some(list_item), Some(widget)) = (weak_item.upgrade(), gesture.widget()) else {
-                return;
-            };
-            match gesture.current_button() {
-                gtk::gdk::BUTTON_SECONDARY => {
-                    (handlers.context)(list_item.position(), &widget, x, y)
-                }
-                gtk::gdk::BUTTON_PRIMARY if toggles_selection(gesture.current_event_state()) => {
-                    // GTK 4.8's column view runs a click's selection in the cell and again in
-                    // its row, so Ctrl's toggle ran twice and the selection never changed. The
-                    // toggle runs here once, through the list action GTK's own click handler
-                    // uses, and the claimed click reaches nothing else.
-                    gesture.set_state(gtk::EventSequenceState::Claimed);
-                    let toggle = (list_item.position(), true, false).to_variant();
-                    if let Err(error) = widget.activate_action("list.select-item", Some(&toggle)) {
-                        log::warn!("Ctrl+click could not change the selection: {error}");
-                    }
-                }
-                // GTK's row handler selects the row in this same event; the window slides to
-                // its page when it gets to the message.
-                gtk::gdk::BUTTON_PRIMARY if is_plain_click(gesture.current_event_state()) => {
-                    (handlers.clicked)()
-                }
-                _ => {}
-            }
-        });
-        root.add_controller(click);
         // Off-screen cells skip refreshes; coming on screen, they catch up.
         let bound = map_cells.clone();
         let key = cells::key(list_item, column);
@@ -205,8 +167,7 @@ fn factory<W: Clone + 'static>(
         let draw = draw.clone();
         let weak_list_item = list_item.downgrade();
         let spark = spark_of(&handles);
-        let key = cells::key(list_item, column);
-        bind_cells.bind(key, item, root, spark, move |item| {
+        bind_cells.bind(list_item, column, item, root, spark, move |item| {
             if let Some(list_item) = weak_list_item.upgrade() {
                 draw(&handles, item, &list_item);
             }
@@ -224,18 +185,6 @@ fn factory<W: Clone + 'static>(
         }
     });
     factory
-}
-
-/// Whether a primary click with these modifiers toggles its row in the selection (Ctrl alone;
-/// Ctrl+Shift extends the selection, which GTK does right).
-fn toggles_selection(state: gtk::gdk::ModifierType) -> bool {
-    state.contains(gtk::gdk::ModifierType::CONTROL_MASK)
-        && !state.contains(gtk::gdk::ModifierType::SHIFT_MASK)
-}
-
-/// A click with neither Ctrl nor Shift, which selects just the clicked row.
-fn is_plain_click(state: gtk::gdk::ModifierType) -> bool {
-    !state.intersects(gtk::gdk::ModifierType::CONTROL_MASK | gtk::gdk::ModifierType::SHIFT_MASK)
 }
 
 /// A connected host's machine count for its State cell: "No machines", "1 machine", "9 machines".
@@ -327,6 +276,8 @@ fn show_lines(cell: &NameCell, name: &str, subtitle: Option<&str>) {
 #[derive(Clone)]
 struct NameCell {
     expander: gtk::TreeExpander,
+    /// Icon, lines, and the spinner and Retry button once made.
+    content: gtk::Box,
     icon: gtk::Image,
     /// Two lines (name and subtitle) or one centred line, always two lines high: rows of one
     /// height scroll smoothly, where rows of mixed heights make GTK 4.8 re-estimate the list's
@@ -336,21 +287,61 @@ struct NameCell {
     subtitle: gtk::Label,
     /// The name alone, centred, for a machine without a title.
     single: gtk::Label,
-    spinner: gtk::Spinner,
-    retry: gtk::Button,
+    /// Made the first time the cell shows a busy machine or a connecting host, and the Retry
+    /// button the first time it shows a host that can be retried: most cells never do, and
+    /// every widget in a row is paid for in each of the ~200 rows GTK keeps bound.
+    spinner: Rc<OnceCell<gtk::Spinner>>,
+    retry: Rc<OnceCell<gtk::Button>>,
     /// The host the Retry button currently stands for (cells are recycled between rows).
     retry_target: Rc<Cell<Option<ConnectionId>>>,
+    on_retry: RetryHandler,
+}
+
+impl NameCell {
+    /// Shows the spinner turning, or hides it (making it only when it is first needed).
+    fn set_busy(&self, busy: bool) {
+        if let Some(spinner) = self.spinner.get() {
+            spinner.set_visible(busy);
+            spinner.set_spinning(busy);
+        } else if busy {
+            let spinner = gtk::Spinner::builder().spinning(true).build();
+            self.content.insert_child_after(&spinner, Some(&self.lines));
+            let _ = self.spinner.set(spinner);
+        }
+    }
+
+    /// The Retry button, made and added to the row the first time it is needed.
+    fn retry_button(&self) -> &gtk::Button {
+        self.retry.get_or_init(|| {
+            let retry = gtk::Button::builder()
+                .valign(gtk::Align::Center)
+                .css_classes(["flat"])
+                .build();
+            let target = self.retry_target.clone();
+            let on_retry = self.on_retry.clone();
+            retry.connect_clicked(move |_| {
+                if let Some(id) = target.get() {
+                    on_retry(id);
+                }
+            });
+            self.content.append(&retry);
+            retry
+        })
+    }
+
+    /// Hides the Retry button, if the cell has one.
+    fn hide_retry(&self) {
+        if let Some(retry) = self.retry.get() {
+            retry.set_visible(false);
+        }
+        self.retry_target.set(None);
+    }
 }
 
 /// The name column: tree expander, state icon, name and subtitle, spinner, Retry.
-pub fn name_factory(
-    cells: &Rc<BoundCells>,
-    handlers: &RowHandlers,
-    on_retry: RetryHandler,
-) -> gtk::SignalListItemFactory {
+pub fn name_factory(cells: &Rc<BoundCells>, on_retry: RetryHandler) -> gtk::SignalListItemFactory {
     factory(
         cells,
-        handlers,
         "name",
         move || {
             let icon = gtk::Image::new();
@@ -379,37 +370,23 @@ pub fn name_factory(
                 .build();
             lines.add_named(&text, Some(TWO_LINES));
             lines.add_named(&single, Some(ONE_LINE));
-            let spinner = gtk::Spinner::new();
-            let retry = gtk::Button::builder()
-                .label(gettext("Retry"))
-                .valign(gtk::Align::Center)
-                .css_classes(["flat"])
-                .build();
             let content = gtk::Box::new(gtk::Orientation::Horizontal, 8);
             content.append(&icon);
             content.append(&lines);
-            content.append(&spinner);
-            content.append(&retry);
             let expander = gtk::TreeExpander::new();
             expander.set_child(Some(&content));
-            let retry_target: Rc<Cell<Option<ConnectionId>>> = Rc::default();
-            let target = retry_target.clone();
-            let on_retry = on_retry.clone();
-            retry.connect_clicked(move |_| {
-                if let Some(id) = target.get() {
-                    on_retry(id);
-                }
-            });
             let handles = NameCell {
                 expander: expander.clone(),
+                content,
                 icon,
                 lines,
                 title,
                 subtitle,
                 single,
-                spinner,
-                retry,
-                retry_target,
+                spinner: Rc::default(),
+                retry: Rc::default(),
+                retry_target: Rc::default(),
+                on_retry: on_retry.clone(),
             };
             (expander.upcast(), handles)
         },
@@ -449,10 +426,23 @@ fn draw_host_name(cell: &NameCell, host: &HostSummary) {
     set_tooltip(&cell.subtitle, Some(&tooltip));
     set_class(&cell.subtitle, "error", failed);
     set_class(&cell.expander, "no-children", host.vm_count == 0);
-    let connecting = host.status == HostStatus::Connecting;
-    cell.spinner.set_visible(connecting);
-    cell.spinner.set_spinning(connecting);
-    cell.retry.set_visible(failed || disconnected);
+    cell.set_busy(host.status == HostStatus::Connecting);
+    if !(failed || disconnected) {
+        cell.hide_retry();
+    } else {
+        draw_retry(cell, host, disconnected);
+    }
+    // Only a connected host's row greys while its figures age; an error stays readable.
+    set_stale(
+        &cell.expander,
+        host.status == HostStatus::Connected && host.stale_since.is_some(),
+    );
+}
+
+/// Shows the Retry button (Connect, for a host the user disconnected) for `host`.
+fn draw_retry(cell: &NameCell, host: &HostSummary, disconnected: bool) {
+    let retry = cell.retry_button();
+    retry.set_visible(true);
     cell.retry_target.set(Some(host.id));
     let (label, accessible) = if disconnected {
         (
@@ -465,13 +455,10 @@ fn draw_host_name(cell: &NameCell, host: &HostSummary) {
             gettext_f("Retry connecting to {host}", &[("host", &host.label)]),
         )
     };
-    cell.retry.set_label(&label);
-    crate::ui::a11y::set_label(&cell.retry, &accessible);
-    // Only a connected host's row greys while its figures age; an error stays readable.
-    set_stale(
-        &cell.expander,
-        host.status == HostStatus::Connected && host.stale_since.is_some(),
-    );
+    if retry.label().as_deref() != Some(label.as_str()) {
+        retry.set_label(&label);
+    }
+    crate::ui::a11y::set_label(retry, &accessible);
 }
 
 fn draw_vm_name(cell: &NameCell, vm: &VmSummary) {
@@ -482,20 +469,18 @@ fn draw_vm_name(cell: &NameCell, vm: &VmSummary) {
     cell.subtitle.remove_css_class("error");
     cell.expander.remove_css_class("no-children");
     set_tooltip(&cell.subtitle, None);
-    cell.spinner.set_visible(vm.busy.is_some());
-    cell.spinner.set_spinning(vm.busy.is_some());
-    cell.retry.set_visible(false);
-    cell.retry_target.set(None);
+    cell.set_busy(vm.busy.is_some());
+    cell.hide_retry();
     set_stale(&cell.expander, vm.stale_since.is_some());
 }
 
 /// A value cell: a label, with a sparkline of the row's recent history before it when the
-/// column has one.
+/// column has one. Without a sparkline the label is the cell.
 #[derive(Clone)]
 struct ValueCell {
-    root: gtk::Box,
+    root: gtk::Widget,
     label: gtk::Label,
-    spark: Option<gtk::DrawingArea>,
+    spark: Option<SparkLabel>,
     /// The row the sparkline draws (cells are recycled between rows).
     shown: Rc<RefCell<Option<FleetItem>>>,
 }
@@ -504,7 +489,6 @@ struct ValueCell {
 /// sparkline when `sparkline` gives the series to draw.
 fn label_factory(
     cells: &Rc<BoundCells>,
-    handlers: &RowHandlers,
     column: ColumnKey,
     numeric: bool,
     sparkline: Option<SeriesSource>,
@@ -512,7 +496,6 @@ fn label_factory(
 ) -> gtk::SignalListItemFactory {
     factory(
         cells,
-        handlers,
         column,
         move || {
             let label = gtk::Label::builder()
@@ -523,23 +506,16 @@ fn label_factory(
             if numeric {
                 label.add_css_class("numeric");
             }
-            let root = gtk::Box::new(gtk::Orientation::Horizontal, 6);
             let shown: Rc<RefCell<Option<FleetItem>>> = Rc::default();
             let spark = sparkline.clone().map(|source| {
-                let area = gtk::DrawingArea::builder()
-                    .content_width(SPARK_WIDTH)
-                    .content_height(SPARK_HEIGHT)
-                    .valign(gtk::Align::Center)
-                    .build();
                 let shown = shown.clone();
-                area.set_draw_func(move |area, cr, width, height| {
+                SparkLabel::new(&label, move |widget, cr, size| {
                     let Some(item) = shown.borrow().clone() else {
                         return;
                     };
-                    let size = (width.max(0) as u32, height.max(0) as u32);
                     let series = source(&item.data(), column);
                     // The charts' colours: the theme's accent first (CPU, read, receive).
-                    let colours = crate::ui::chart::line_colours(area.upcast_ref());
+                    let colours = crate::ui::chart::line_colours(widget);
                     for (index, (series, colour)) in series.iter().zip(colours).enumerate() {
                         let mut style = SparklineStyle::new(colour);
                         // A pair's second line is drawn without fill: two fills over each
@@ -550,20 +526,20 @@ fn label_factory(
                         // A failed sparkline leaves its cell blank; the value is still shown.
                         let _ = render_sparkline(cr, size, series, &style);
                     }
-                });
-                root.append(&area);
-                area
+                })
             });
-            root.append(&label);
+            let root: gtk::Widget = spark
+                .as_ref()
+                .map_or_else(|| label.clone().upcast(), |spark| spark.clone().upcast());
             let cell = ValueCell {
                 root: root.clone(),
                 label,
                 spark,
                 shown,
             };
-            (root.upcast(), cell)
+            (root, cell)
         },
-        |cell: &ValueCell| cell.spark.clone(),
+        |cell: &ValueCell| cell.spark.clone().map(Cast::upcast),
         move |cell, item, _| {
             let data = item.data();
             // Outer None: the column says nothing for this kind of row; inner None: not available.
@@ -576,10 +552,9 @@ fn label_factory(
                 Some(value) => set_value(&cell.label, value.clone()),
             }
             if let Some(spark) = &cell.spark {
-                // Only rows with a value draw a history (an off machine shows nothing).
-                spark.set_visible(matches!(value, Some(Some(_))));
                 *cell.shown.borrow_mut() = Some(item.clone());
-                spark.queue_draw();
+                // Only rows with a value draw a history (an off machine shows nothing).
+                spark.set_chart_shown(matches!(value, Some(Some(_))));
             }
             set_stale(&cell.root, stale_since(&data).is_some());
         },
@@ -630,17 +605,16 @@ fn live(vm: &VmSummary) -> bool {
 /// The factory of every column but the name column.
 pub fn value_factory(
     cells: &Rc<BoundCells>,
-    handlers: &RowHandlers,
     series: &SeriesSource,
     key: ColumnKey,
 ) -> gtk::SignalListItemFactory {
     let spark = Some(series.clone());
     match key {
-        "host" => label_factory(cells, handlers, key, false, None, |data| match data {
+        "host" => label_factory(cells, key, false, None, |data| match data {
             ItemData::Vm(vm) => Some(Some(vm.host_label.clone())),
             ItemData::Host(_) => None,
         }),
-        "state" => label_factory(cells, handlers, key, false, None, |data| match data {
+        "state" => label_factory(cells, key, false, None, |data| match data {
             ItemData::Vm(vm) => Some(Some(
                 vm.busy
                     .clone()
@@ -651,35 +625,21 @@ pub fn value_factory(
                 status => fleet::host_state_word(status),
             })),
         }),
-        "cpu" => label_factory(
-            cells,
-            handlers,
-            key,
-            true,
-            spark.clone(),
-            |data| match data {
-                ItemData::Vm(vm) if live(vm) => Some(vm.cpu_percent.map(format_percent)),
-                ItemData::Vm(_) => None,
-                // A connection's CPU is its guests' share of the host: shown here, where it
-                // is seen with the default columns, and not again under Host CPU.
-                ItemData::Host(host) if host.status == HostStatus::Connected => {
-                    Some(host.cpu_percent.map(format_percent))
-                }
-                ItemData::Host(_) => None,
-            },
-        ),
-        "host-cpu" => label_factory(
-            cells,
-            handlers,
-            key,
-            true,
-            spark.clone(),
-            |data| match data {
-                ItemData::Vm(vm) if live(vm) => Some(vm.host_cpu_percent.map(format_percent)),
-                ItemData::Vm(_) | ItemData::Host(_) => None,
-            },
-        ),
-        "memory" => label_factory(cells, handlers, key, true, None, |data| match data {
+        "cpu" => label_factory(cells, key, true, spark.clone(), |data| match data {
+            ItemData::Vm(vm) if live(vm) => Some(vm.cpu_percent.map(format_percent)),
+            ItemData::Vm(_) => None,
+            // A connection's CPU is its guests' share of the host: shown here, where it
+            // is seen with the default columns, and not again under Host CPU.
+            ItemData::Host(host) if host.status == HostStatus::Connected => {
+                Some(host.cpu_percent.map(format_percent))
+            }
+            ItemData::Host(_) => None,
+        }),
+        "host-cpu" => label_factory(cells, key, true, spark.clone(), |data| match data {
+            ItemData::Vm(vm) if live(vm) => Some(vm.host_cpu_percent.map(format_percent)),
+            ItemData::Vm(_) | ItemData::Host(_) => None,
+        }),
+        "memory" => label_factory(cells, key, true, None, |data| match data {
             ItemData::Vm(vm) if live(vm) => Some(memory_text(
                 vm.memory_used_kib,
                 Some(vm.memory_allocated_kib),
@@ -690,38 +650,24 @@ pub fn value_factory(
             }
             ItemData::Host(_) => None,
         }),
-        "disk" => label_factory(
-            cells,
-            handlers,
-            key,
-            true,
-            spark.clone(),
-            |data| match data {
-                // Translators: disk read and write rates.
-                ItemData::Vm(vm) if live(vm) => Some(rate_pair(
-                    vm.disk_read_bps,
-                    vm.disk_write_bps,
-                    &gettext("R {first} · W {second}"),
-                )),
-                _ => None,
-            },
-        ),
-        "network" => label_factory(
-            cells,
-            handlers,
-            key,
-            true,
-            spark.clone(),
-            |data| match data {
-                // Translators: network receive and transmit rates.
-                ItemData::Vm(vm) if live(vm) => Some(rate_pair(
-                    vm.net_rx_bps,
-                    vm.net_tx_bps,
-                    &gettext("↓ {first} ↑ {second}"),
-                )),
-                _ => None,
-            },
-        ),
+        "disk" => label_factory(cells, key, true, spark.clone(), |data| match data {
+            // Translators: disk read and write rates.
+            ItemData::Vm(vm) if live(vm) => Some(rate_pair(
+                vm.disk_read_bps,
+                vm.disk_write_bps,
+                &gettext("R {first} · W {second}"),
+            )),
+            _ => None,
+        }),
+        "network" => label_factory(cells, key, true, spark.clone(), |data| match data {
+            // Translators: network receive and transmit rates.
+            ItemData::Vm(vm) if live(vm) => Some(rate_pair(
+                vm.net_rx_bps,
+                vm.net_tx_bps,
+                &gettext("↓ {first} ↑ {second}"),
+            )),
+            _ => None,
+        }),
         other => unreachable!("no column {other}"),
     }
 }
