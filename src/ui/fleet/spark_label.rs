@@ -53,10 +53,21 @@ mod imp {
             {
                 let widget = self.obj();
                 let top = ((WidgetExt::height(&*widget) - SPARK_HEIGHT) / 2).max(0);
-                let bounds =
-                    graphene::Rect::new(0.0, top as f32, SPARK_WIDTH as f32, SPARK_HEIGHT as f32);
+                // The chart comes first in reading order: on the left, or on the right in a
+                // right-to-left locale (the label's start margin follows the same way).
+                let left = if widget.direction() == gtk::TextDirection::Rtl {
+                    (WidgetExt::width(&*widget) - SPARK_WIDTH).max(0)
+                } else {
+                    0
+                };
+                let bounds = graphene::Rect::new(
+                    left as f32,
+                    top as f32,
+                    SPARK_WIDTH as f32,
+                    SPARK_HEIGHT as f32,
+                );
                 let cr = snapshot.append_cairo(&bounds);
-                cr.translate(0.0, f64::from(top));
+                cr.translate(f64::from(left), f64::from(top));
                 painter(
                     widget.upcast_ref(),
                     &cr,
