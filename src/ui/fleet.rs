@@ -54,6 +54,9 @@ pub struct FleetView {
     mode: ViewMode,
     /// The optional columns the user chose to see.
     visible_columns: Vec<String>,
+    /// The widths of hidden columns, given back when they show again (see
+    /// `apply_visible_columns`).
+    hidden_widths: RefCell<HashMap<&'static str, i32>>,
     /// The column the view last sorted by (see `columns::sorter`).
     sort_column: Rc<std::cell::Cell<Option<hangar::fleet::Column>>>,
 }
@@ -182,6 +185,7 @@ impl FleetView {
                 .iter()
                 .map(|spec| spec.key.to_owned())
                 .collect(),
+            hidden_widths: RefCell::default(),
             sort_column,
         };
         view.apply_mode();
@@ -219,13 +223,29 @@ impl FleetView {
         self.apply_visible_columns();
     }
 
+    /// A hidden column also gets a width of 0 while it is hidden: GTK 4.8 counts every
+    /// column's fixed width in the width of the rows, shown or not (but not in the header's).
+    /// Rows wider than the view do no harm left to right; right to left, GTK aligns them on
+    /// the view's right edge, which moved every cell left by the hidden columns' widths, out
+    /// of sight with the default columns: an empty list in Hebrew or Arabic.
     fn apply_visible_columns(&self) {
+        let mut hidden_widths = self.hidden_widths.borrow_mut();
         for (key, column) in &self.columns {
-            column.set_visible(match *key {
+            let visible = match *key {
                 "name" => true,
                 "host" => self.mode == ViewMode::List,
                 key => self.visible_columns.iter().any(|k| k == key),
-            });
+            };
+            if visible {
+                if let Some(width) = hidden_widths.remove(key) {
+                    column.set_fixed_width(width);
+                }
+                column.set_visible(true);
+            } else if column.is_visible() || !hidden_widths.contains_key(key) {
+                column.set_visible(false);
+                hidden_widths.insert(key, column.fixed_width());
+                column.set_fixed_width(0);
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 //! The fleet view on a real display: a host that sorts in above the rows on screen does not
-//! push the top of the list out of sight, not even for one frame.
+//! push the top of the list out of sight, not even for one frame; the row menu shows whole;
+//! rows are drawn inside the view right to left.
 //!
 //! Runs inside the dialogs' widget test (GTK allows one thread; see `dialog_tests`).
 
@@ -151,6 +152,60 @@ pub fn row_menu_shows_every_item() {
     });
     popover.popdown();
     window.close();
+}
+
+/// Right to left, with optional columns hidden (as the defaults are), a machine's row is
+/// drawn inside the view: GTK 4.8 counted hidden columns' widths in the rows' width and, right
+/// to left, moved every cell out of sight by that much. Showing a column again gives it back
+/// the width it had.
+pub fn rows_stay_in_view_right_to_left() {
+    gtk::Widget::set_default_direction(gtk::TextDirection::Rtl);
+    let mut view = idle_view();
+    view.set_visible_columns(&["state".to_owned(), "cpu".to_owned()]);
+    view.upsert_host(host(3, "yankee", 3));
+    view.set_host_vms(ConnectionId(3), machines(3, "yankee", 3));
+    let fleet = view.column_view.clone();
+    let scrolled = gtk::ScrolledWindow::builder()
+        .child(&fleet)
+        .vexpand(true)
+        .build();
+    let window = gtk::Window::builder()
+        .default_width(900)
+        .default_height(400)
+        .child(&scrolled)
+        .build();
+    window.present();
+    pump_until("the first machine's row", || {
+        menu_label(fleet.upcast_ref(), "yankee-vm-00").is_some_and(|label| label.width() > 0)
+    });
+    let label = menu_label(fleet.upcast_ref(), "yankee-vm-00").expect("the row is shown");
+    let bounds = label
+        .compute_bounds(&fleet)
+        .expect("the label is inside the view");
+    let inside = bounds.x() >= 0.0 && bounds.x() + bounds.width() <= fleet.width() as f32;
+    gtk::Widget::set_default_direction(gtk::TextDirection::Ltr);
+    assert!(
+        inside,
+        "the name is drawn at x {} to {} of a view {} wide",
+        bounds.x(),
+        bounds.x() + bounds.width(),
+        fleet.width()
+    );
+    let spec = super::fleet::columns::specs()
+        .into_iter()
+        .find(|spec| spec.key == "disk")
+        .expect("a disk column");
+    let disk = fleet
+        .columns()
+        .iter::<gtk::ColumnViewColumn>()
+        .flatten()
+        .find(|column| column.title().as_deref() == Some(spec.title.as_str()))
+        .expect("the disk column is in the view");
+    assert!(!disk.is_visible());
+    view.set_visible_columns(&["disk".to_owned()]);
+    assert!(disk.is_visible());
+    assert_eq!(disk.fixed_width(), spec.width, "shown again at its width");
+    window.destroy();
 }
 
 /// The mapped label with `text` among `root`'s descendants.
