@@ -427,10 +427,10 @@ fn draw_host_name(cell: &NameCell, host: &HostSummary) {
     set_class(&cell.subtitle, "error", failed);
     set_class(&cell.expander, "no-children", host.vm_count == 0);
     cell.set_busy(host.status == HostStatus::Connecting);
-    if !(failed || disconnected) {
-        cell.hide_retry();
-    } else {
+    if failed || disconnected {
         draw_retry(cell, host, disconnected);
+    } else {
+        cell.hide_retry();
     }
     // Only a connected host's row greys while its figures age; an error stays readable.
     set_stale(

@@ -22,12 +22,18 @@ pub fn attach(column_view: &gtk::ColumnView, cells: &Rc<BoundCells>, handlers: R
             return;
         };
         // The cell under the pointer; clicks on the headers or between rows are GTK's.
-        let Some((list_item, cell)) = view
-            .pick(x, y, gtk::PickFlags::DEFAULT)
-            .and_then(|target| cells.list_item_holding(&target))
-        else {
+        let Some(target) = view.pick(x, y, gtk::PickFlags::DEFAULT) else {
             return;
         };
+        let Some((list_item, cell)) = cells.list_item_holding(&target) else {
+            return;
+        };
+        // A button in a cell (Retry, a host's expander arrow) takes its own clicks, as it did
+        // when each cell had its gesture: seen first here, they must not also select or
+        // reveal a page.
+        if gesture.current_button() == gtk::gdk::BUTTON_PRIMARY && takes_clicks(&target, &cell) {
+            return;
+        }
         match gesture.current_button() {
             gtk::gdk::BUTTON_SECONDARY => (handlers.context)(list_item.position(), &view, x, y),
             gtk::gdk::BUTTON_PRIMARY if toggles_selection(gesture.current_event_state()) => {
@@ -50,6 +56,21 @@ pub fn attach(column_view: &gtk::ColumnView, cells: &Rc<BoundCells>, handlers: R
         }
     });
     column_view.add_controller(click);
+}
+
+/// Whether `target`, or a widget between it and its `cell`, handles clicks itself.
+fn takes_clicks(target: &gtk::Widget, cell: &gtk::Widget) -> bool {
+    let mut widget = Some(target.clone());
+    while let Some(current) = widget {
+        if &current == cell {
+            return false;
+        }
+        if current.is::<gtk::Button>() || current.css_name() == "expander" {
+            return true;
+        }
+        widget = current.parent();
+    }
+    false
 }
 
 /// Whether a primary click with these modifiers toggles its row in the selection (Ctrl alone;
