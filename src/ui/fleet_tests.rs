@@ -57,14 +57,27 @@ fn idle_view() -> FleetView {
     )
 }
 
+/// An idle view with one host of `count` machines.
+fn view_with_host(id: u64, label: &str, count: usize) -> FleetView {
+    let mut view = idle_view();
+    view.upsert_host(host(id, label, count));
+    view.set_host_vms(ConnectionId(id), machines(id, label, count));
+    view
+}
+
+/// `child` scrolled, as the window holds the fleet.
+fn scrolled(child: &impl IsA<gtk::Widget>) -> gtk::ScrolledWindow {
+    gtk::ScrolledWindow::builder()
+        .child(child)
+        .vexpand(true)
+        .build()
+}
+
 /// Every frame painted after a host sorts in above the list's top shows the top: the
 /// vertical scroll position is 0 at each paint.
 pub fn fleet_top_stays_in_view_when_a_host_sorts_in_above() {
     let mut view = idle_view();
-    let scrolled = gtk::ScrolledWindow::builder()
-        .child(&view.column_view)
-        .vexpand(true)
-        .build();
+    let scrolled = scrolled(&view.column_view);
     let window = gtk::Window::builder()
         .default_width(900)
         .default_height(400)
@@ -113,14 +126,9 @@ pub fn fleet_top_stays_in_view_when_a_host_sorts_in_above() {
 /// is clipped off below its edge (GTK 4.8 kept a popover shown too early at its first, shorter
 /// size, which hid the Delete section).
 pub fn row_menu_shows_every_item() {
-    let mut view = idle_view();
-    view.upsert_host(host(2, "zulu", 40));
-    view.set_host_vms(ConnectionId(2), machines(2, "zulu", 40));
+    let view = view_with_host(2, "zulu", 40);
     let fleet = view.column_view.clone();
-    let scrolled = gtk::ScrolledWindow::builder()
-        .child(&fleet)
-        .vexpand(true)
-        .build();
+    let scrolled = scrolled(&fleet);
     let window = adw::ApplicationWindow::builder()
         .default_width(600)
         .default_height(700)
@@ -160,15 +168,10 @@ pub fn row_menu_shows_every_item() {
 /// the width it had.
 pub fn rows_stay_in_view_right_to_left() {
     gtk::Widget::set_default_direction(gtk::TextDirection::Rtl);
-    let mut view = idle_view();
+    let mut view = view_with_host(3, "yankee", 3);
     view.set_visible_columns(&["state".to_owned(), "cpu".to_owned()]);
-    view.upsert_host(host(3, "yankee", 3));
-    view.set_host_vms(ConnectionId(3), machines(3, "yankee", 3));
     let fleet = view.column_view.clone();
-    let scrolled = gtk::ScrolledWindow::builder()
-        .child(&fleet)
-        .vexpand(true)
-        .build();
+    let scrolled = scrolled(&fleet);
     let window = gtk::Window::builder()
         .default_width(900)
         .default_height(400)
