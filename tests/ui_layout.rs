@@ -173,7 +173,8 @@ fn the_default_window_shows_every_default_column_beside_the_page() {
 
 /// A window too narrow for the list and a page side by side shows one at a time: a click on a
 /// row slides to its page (also when the row was selected already), whose own buttons act on
-/// the machine; Back returns to the list, and Fleet Overview slides to the overview.
+/// the machine; Back returns to the list, a host's expander arrow folds it without leaving the
+/// list, and Fleet Overview slides to the overview.
 #[test]
 fn a_narrow_window_slides_between_the_list_and_the_pages() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -230,6 +231,23 @@ fn a_narrow_window_slides_between_the_list_and_the_pages() {
     );
     app.must(&["click", "Back"]);
     wait_for_showing(&app, "the list after Back", "Back", false);
+    // A button in a row takes its own click: the host's expander arrow folds its machines away
+    // and the list stays in view (the row's click must not also slide to the selected page).
+    // GTK 4.8 names the arrow "Expand" whether the row is expanded or not.
+    click_button(
+        &session,
+        &app,
+        "Virtual machines of all connections",
+        "Expand",
+    );
+    app.wait_for("the host's machines to fold away", WAIT, |app| {
+        vm_names(&app.rows()).is_empty().then_some(())
+    });
+    assert_eq!(
+        app.must(&["showing", "Back"]),
+        serde_json::Value::Bool(false),
+        "the expander's click slid to a page"
+    );
     app.must(&["click", "Fleet Overview"]);
     wait_for_showing(&app, "the overview after Fleet Overview", "Fleet", true);
 }
