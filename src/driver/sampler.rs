@@ -70,6 +70,18 @@ struct Tracked {
 const INFO_READS_FIRST: u8 = 2;
 
 impl Tracked {
+    /// A domain first seen in `state` at tick `seen_in_tick`, nothing read from it yet.
+    fn new(state: DomainState, seen_in_tick: u64, devices: Option<DeviceNames>) -> Self {
+        Self {
+            state,
+            seen_in_tick,
+            devices,
+            handle: None,
+            devices_read: false,
+            info_reads: 0,
+        }
+    }
+
     fn set_state(&mut self, state: DomainState) {
         self.state = state;
         if !state.is_active() {
@@ -295,17 +307,8 @@ impl Sampler {
         self.tick_number = 0;
         self.last_count = domains.len();
         for (uuid, state, devices) in domains {
-            self.tracked.insert(
-                uuid,
-                Tracked {
-                    state,
-                    seen_in_tick: 0,
-                    devices: Some(devices),
-                    handle: None,
-                    devices_read: false,
-                    info_reads: 0,
-                },
-            );
+            self.tracked
+                .insert(uuid, Tracked::new(state, 0, Some(devices)));
         }
     }
 
@@ -326,14 +329,10 @@ impl Sampler {
         devices: DeviceNames,
     ) {
         let tick = self.tick_number;
-        let entry = self.tracked.entry(uuid).or_insert(Tracked {
-            state,
-            seen_in_tick: tick,
-            devices: None,
-            handle: None,
-            devices_read: false,
-            info_reads: 0,
-        });
+        let entry = self
+            .tracked
+            .entry(uuid)
+            .or_insert_with(|| Tracked::new(state, tick, None));
         entry.set_state(state);
         entry.devices = Some(devices);
     }
@@ -605,14 +604,7 @@ impl Sampler {
         let tick = self.tick_number;
         let tracked = match self.tracked.entry(uuid) {
             Entry::Occupied(entry) => entry.into_mut(),
-            Entry::Vacant(entry) => entry.insert(Tracked {
-                state: DomainState::NoState,
-                seen_in_tick: tick,
-                devices: None,
-                handle: None,
-                devices_read: false,
-                info_reads: 0,
-            }),
+            Entry::Vacant(entry) => entry.insert(Tracked::new(DomainState::NoState, tick, None)),
         };
         match tracked.handle.take() {
             Some(handle) => Some(handle),
@@ -673,17 +665,7 @@ impl Sampler {
                 }
                 None => {
                     changes.changed.push(*uuid);
-                    self.tracked.insert(
-                        *uuid,
-                        Tracked {
-                            state,
-                            seen_in_tick: tick,
-                            devices: None,
-                            handle: None,
-                            devices_read: false,
-                            info_reads: 0,
-                        },
-                    );
+                    self.tracked.insert(*uuid, Tracked::new(state, tick, None));
                 }
             }
         }
