@@ -505,29 +505,23 @@ impl Sampler {
         groups: StatsGroups,
     ) {
         let (mut want_info, mut want_block, mut want_net) = self.needs_fallback(groups);
-        if want_info {
-            let read_before = self
-                .tracked
-                .get(&uuid)
-                .is_some_and(|t| t.info_reads >= INFO_READS_FIRST);
-            if !self
-                .per_domain_scope
+        // CPU and memory, and the devices, each have their own "read before" rule: a domain
+        // outside the scope still gets its first reads of each.
+        let tracked = self.tracked.get(&uuid);
+        let info_read_before = tracked.is_some_and(|t| t.info_reads >= INFO_READS_FIRST);
+        let devices_read_before = tracked.is_some_and(|t| t.devices_read);
+        let in_scope = |read_before| {
+            self.per_domain_scope
                 .reads(&uuid, self.tick_number, read_before)
-            {
-                want_info = false;
-                counters.info_not_read = true;
-            }
+        };
+        if want_info && !in_scope(info_read_before) {
+            want_info = false;
+            counters.info_not_read = true;
         }
-        if want_block || want_net {
-            let read_before = self.tracked.get(&uuid).is_some_and(|t| t.devices_read);
-            if !self
-                .per_domain_scope
-                .reads(&uuid, self.tick_number, read_before)
-            {
-                want_block = false;
-                want_net = false;
-                counters.devices_not_read = true;
-            }
+        if (want_block || want_net) && !in_scope(devices_read_before) {
+            want_block = false;
+            want_net = false;
+            counters.devices_not_read = true;
         }
         if want_info {
             if let Some(info) = fallback(&mut self.caps.info_call, domain.info()) {
