@@ -28,8 +28,9 @@ struct BoundCell {
     refresh: Refresh,
     /// The cell's widget: only mapped (on-screen) cells are redrawn.
     root: gtk::Widget,
-    /// A sparkline to redraw on every tick (its time axis moves even if the row did not change).
-    spark: Option<gtk::Widget>,
+    /// Whether the cell draws a sparkline, redrawn on every tick (its time axis moves even if
+    /// the row did not change).
+    sparkline: bool,
 }
 
 impl BoundCell {
@@ -58,7 +59,7 @@ impl BoundCells {
         column: ColumnKey,
         item: FleetItem,
         root: gtk::Widget,
-        spark: Option<gtk::Widget>,
+        sparkline: bool,
         refresh: impl Fn(&FleetItem) + 'static,
     ) {
         let key = key(list_item, column);
@@ -68,7 +69,7 @@ impl BoundCells {
             list_item: list_item.downgrade(),
             refresh: Box::new(refresh),
             root,
-            spark,
+            sparkline,
         };
         cell.redraw();
         self.cells.borrow_mut().insert(key, cell);
@@ -100,10 +101,8 @@ impl BoundCells {
     /// Redraws the on-screen sparklines: their history moved on by a tick.
     pub fn redraw_sparklines(&self) {
         for cell in self.cells.borrow().values() {
-            if let Some(spark) = &cell.spark
-                && spark.is_mapped()
-            {
-                spark.queue_draw();
+            if cell.sparkline && cell.root.is_mapped() {
+                cell.root.queue_draw();
             }
         }
     }

@@ -122,12 +122,13 @@ pub fn row_item(object: gtk::glib::Object) -> Option<FleetItem> {
 }
 
 /// Builds a factory whose cells are made by `setup` and redrawn by `draw` whenever their row
-/// changes. `W` holds typed handles to a cell's widgets.
+/// changes (and, with `sparkline`, at every tick while on screen). `W` holds typed handles to
+/// a cell's widgets.
 fn factory<W: Clone + 'static>(
     cells: &Rc<BoundCells>,
     column: ColumnKey,
     setup: impl Fn() -> (gtk::Widget, W) + 'static,
-    spark_of: fn(&W) -> Option<gtk::Widget>,
+    sparkline: bool,
     draw: impl Fn(&W, &FleetItem, &gtk::ListItem) + 'static,
 ) -> gtk::SignalListItemFactory {
     let widgets: Rc<RefCell<HashMap<usize, (gtk::Widget, W)>>> = Rc::default();
@@ -166,8 +167,7 @@ fn factory<W: Clone + 'static>(
         };
         let draw = draw.clone();
         let weak_list_item = list_item.downgrade();
-        let spark = spark_of(&handles);
-        bind_cells.bind(list_item, column, item, root, spark, move |item| {
+        bind_cells.bind(list_item, column, item, root, sparkline, move |item| {
             if let Some(list_item) = weak_list_item.upgrade() {
                 draw(&handles, item, &list_item);
             }
@@ -390,7 +390,7 @@ pub fn name_factory(cells: &Rc<BoundCells>, on_retry: RetryHandler) -> gtk::Sign
             };
             (expander.upcast(), handles)
         },
-        |_| None,
+        false,
         |cell, item, list_item| {
             let row = list_item.item().and_downcast::<gtk::TreeListRow>();
             cell.expander.set_list_row(row.as_ref());
@@ -494,6 +494,7 @@ fn label_factory(
     sparkline: Option<SeriesSource>,
     text: impl Fn(&ItemData) -> Option<Option<String>> + 'static,
 ) -> gtk::SignalListItemFactory {
+    let has_sparkline = sparkline.is_some();
     factory(
         cells,
         column,
@@ -539,7 +540,7 @@ fn label_factory(
             };
             (root, cell)
         },
-        |cell: &ValueCell| cell.spark.clone().map(Cast::upcast),
+        has_sparkline,
         move |cell, item, _| {
             let data = item.data();
             // Outer None: the column says nothing for this kind of row; inner None: not available.
