@@ -12,6 +12,7 @@ mod spark_label;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::rc::Rc;
 
 use gtk::prelude::*;
@@ -241,9 +242,9 @@ impl FleetView {
                     column.set_fixed_width(width);
                 }
                 column.set_visible(true);
-            } else if column.is_visible() || !hidden_widths.contains_key(key) {
+            } else if let Entry::Vacant(hidden) = hidden_widths.entry(key) {
                 column.set_visible(false);
-                hidden_widths.insert(key, column.fixed_width());
+                hidden.insert(column.fixed_width());
                 column.set_fixed_width(0);
             }
         }
