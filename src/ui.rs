@@ -28,6 +28,7 @@ mod preferences;
 mod rows;
 mod saved_connections;
 mod settings;
+mod spinner;
 mod vm_page;
 mod window;
 

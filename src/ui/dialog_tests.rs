@@ -110,6 +110,7 @@ fn dialogs_work_through_their_widgets() {
     super::fleet_tests::fleet_top_stays_in_view_when_a_host_sorts_in_above();
     super::fleet_tests::row_menu_shows_every_item();
     super::fleet_tests::rows_stay_in_view_right_to_left();
+    super::spinner::tests::turns_only_while_shown();
 }
 
 type Outputs = Rc<RefCell<Vec<AddConnectionOutput>>>;

@@ -121,7 +121,8 @@ impl Component for DeleteDialog {
         );
 
         let body = gtk::Box::new(gtk::Orientation::Vertical, 12);
-        let spinner = gtk::Spinner::builder().spinning(true).build();
+        let spinner = crate::ui::spinner::Spinner::new(16);
+        spinner.set_valign(gtk::Align::Center);
         let waiting = gtk::Box::new(gtk::Orientation::Horizontal, 8);
         waiting.set_halign(gtk::Align::Center);
         waiting.append(&spinner);

@@ -18,6 +18,7 @@ use super::cells::{self, BoundCells, ColumnKey};
 use super::item::{FleetItem, ItemData};
 use super::spark_label::SparkLabel;
 use crate::ui::labels::{set_icon, set_text, set_tooltip};
+use crate::ui::spinner::Spinner;
 
 /// A column's settings key (as stored in `visible-columns`), title and sort column.
 pub struct ColumnSpec {
@@ -290,7 +291,7 @@ struct NameCell {
     /// Made the first time the cell shows a busy machine or a connecting host, and the Retry
     /// button the first time it shows a host that can be retried: most cells never do, and
     /// every widget in a row is paid for in each of the ~200 rows GTK keeps bound.
-    spinner: Rc<OnceCell<gtk::Spinner>>,
+    spinner: Rc<OnceCell<Spinner>>,
     retry: Rc<OnceCell<gtk::Button>>,
     /// The host the Retry button currently stands for (cells are recycled between rows).
     retry_target: Rc<Cell<Option<ConnectionId>>>,
@@ -302,9 +303,9 @@ impl NameCell {
     fn set_busy(&self, busy: bool) {
         if let Some(spinner) = self.spinner.get() {
             spinner.set_visible(busy);
-            spinner.set_spinning(busy);
         } else if busy {
-            let spinner = gtk::Spinner::builder().spinning(true).build();
+            let spinner = Spinner::new(16);
+            spinner.set_valign(gtk::Align::Center);
             self.content.insert_child_after(&spinner, Some(&self.lines));
             let _ = self.spinner.set(spinner);
         }
