@@ -29,6 +29,7 @@ mod rows;
 mod saved_connections;
 mod settings;
 mod spinner;
+mod status_icon;
 mod vm_page;
 mod window;
 

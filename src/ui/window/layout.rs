@@ -13,6 +13,7 @@ use hangar::model::{ConnectionId, DomainState};
 use super::{Window, WindowInput};
 use crate::ui::fleet::{FleetItem, FleetView, ViewMode};
 use crate::ui::host_page::HostPage;
+use crate::ui::status_icon;
 use crate::ui::vm_page::VmPage;
 
 /// Handles to the widgets the window updates.
@@ -260,13 +261,13 @@ impl Layout {
             .hexpand(true)
             .build();
         let no_results = adw::StatusPage::builder()
-            .icon_name("system-search-symbolic")
             .title(gettext("No Results Found"))
             .description(gettext("Try a different search"))
             .build();
         let fleet_stack = gtk::Stack::new();
         fleet_stack.add_named(&scroller, Some("list"));
         fleet_stack.add_named(&no_results, Some("no-results"));
+        status_icon::set_when_shown(&no_results, "system-search-symbolic");
         let fleet_pane = gtk::Box::new(gtk::Orientation::Vertical, 0);
         fleet_pane.set_width_request(420);
         fleet_pane.set_hexpand(true);
@@ -276,10 +277,9 @@ impl Layout {
 
         // The page pane, with a header (Back, and a machine's actions) when the leaflet is folded.
         let pages = gtk::Stack::builder().vexpand(true).build();
-        let many = adw::StatusPage::builder()
-            .icon_name("edit-select-all-symbolic")
-            .build();
+        let many = adw::StatusPage::new();
         pages.add_named(&many, Some("many"));
+        status_icon::set_when_shown(&many, "edit-select-all-symbolic");
         let back = gtk::Button::builder()
             .icon_name("go-previous-symbolic")
             .tooltip_text(gettext("Back"))
