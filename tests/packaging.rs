@@ -1,6 +1,6 @@
 //! Packaging checks that need no network: both Flatpak manifests parse, every local file they
-//! reference exists, the vendored cargo sources match Cargo.lock, and the sandbox holes a VM
-//! manager needs are there.
+//! reference exists, the vendored cargo sources match Cargo.lock, the sandbox holes a VM
+//! manager needs are there, and the app icon's drawn sizes are installed and bundled.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -153,6 +153,44 @@ fn devel_manifest_parses_and_builds_from_the_local_tree() {
             .to_string()
             .contains("-Dprofile=development")
     );
+}
+
+/// Each drawn size of the app icon that meson installs is in the tree, a PNG of that size, and
+/// in the resource bundle, where an uninstalled build finds its window icon.
+#[test]
+fn every_drawn_app_icon_size_exists_and_is_bundled() {
+    let meson = std::fs::read_to_string(root().join("data/meson.build")).expect("data/meson.build");
+    let list = meson
+        .lines()
+        .find_map(|line| line.strip_prefix("app_icon_sizes = ["))
+        .and_then(|rest| rest.strip_suffix(']'))
+        .expect("data/meson.build lists app_icon_sizes");
+    let sizes: Vec<u32> = list
+        .split(',')
+        .map(|size| size.trim().parse().expect("a size is a number"))
+        .collect();
+    assert!(sizes.contains(&48), "sizes: {sizes:?}");
+    let bundle = std::fs::read_to_string(root().join("resources/resources.gresource.xml"))
+        .expect("resources/resources.gresource.xml");
+    for size in sizes {
+        let relative = format!("hicolor/{size}x{size}/apps/io.github.hangar_vm.Hangar.png");
+        let path = root().join("data/icons").join(&relative);
+        let png = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            png.starts_with(b"\x89PNG\r\n\x1a\n"),
+            "{relative} is not a PNG"
+        );
+        let dimension =
+            |at: usize| u32::from_be_bytes([png[at], png[at + 1], png[at + 2], png[at + 3]]);
+        assert_eq!((dimension(16), dimension(20)), (size, size), "{relative}");
+        let entry = format!(
+            r#"alias="icons/{size}x{size}/apps/io.github.hangar_vm.Hangar.png">{relative}<"#
+        );
+        assert!(
+            bundle.contains(&entry),
+            "the resource bundle lacks {relative}"
+        );
+    }
 }
 
 /// `name-version` → checksum of every crates.io package in Cargo.lock.
