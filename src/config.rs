@@ -1,7 +1,7 @@
 //! Build-time configuration: application id, version and install directories.
 //!
 //! Meson passes these through environment variables when it drives cargo; a plain `cargo build`
-//! falls back to the development defaults below, so the binary also runs straight from the tree.
+//! falls back to the defaults below, so the binary also runs straight from the tree.
 
 /// The application id (`io.github.hangar_vm.Hangar`, or `….Devel` for development builds).
 pub const APP_ID: &str = match option_env!("HANGAR_APP_ID") {
@@ -22,9 +22,13 @@ pub const VERSION: &str = match option_env!("HANGAR_VERSION") {
 };
 
 /// `default` or `development`; the latter gets a striped header bar and the `.Devel` id.
+/// Without meson, the build type decides, as meson's profiles do (development builds are
+/// debug builds): a release build from the tree looks, and costs, what an installed one
+/// does. The stripe's pattern is an SVG, which loads librsvg (6.5 MiB resident).
 pub const PROFILE: &str = match option_env!("HANGAR_PROFILE") {
     Some(profile) => profile,
-    None => "development",
+    None if cfg!(debug_assertions) => "development",
+    None => "default",
 };
 
 /// Where compiled translations live. Uninstalled builds use the meson build tree if present.
