@@ -24,7 +24,7 @@ pub const VERSION: &str = match option_env!("HANGAR_VERSION") {
 /// `default` or `development`; the latter gets a striped header bar and the `.Devel` id.
 /// Without meson, the build type decides, as meson's profiles do (development builds are
 /// debug builds): a release build from the tree looks, and costs, what an installed one
-/// does. The stripe's pattern is an SVG, which loads librsvg (6.5 MiB resident).
+/// does. The stripe's pattern is an SVG, which loads librsvg (6.3 MiB resident).
 pub const PROFILE: &str = match option_env!("HANGAR_PROFILE") {
     Some(profile) => profile,
     None if cfg!(debug_assertions) => "development",

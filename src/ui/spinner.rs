@@ -1,7 +1,7 @@
 //! A spinner drawn in code: an arc turning round a faint ring, in the text colour.
 //!
 //! GTK 4.8's spinner turns the theme's `process-working-symbolic` icon, which Adwaita ships
-//! as SVG only. Drawing it loads librsvg, 6.5 MiB resident for the rest of the session, and
+//! as SVG only. Drawing it loads librsvg, 6.3 MiB resident for the rest of the session, and
 //! a host row shows a spinner while it connects, so every session paid for it at start-up.
 //! This one turns exactly while it is on screen: the frame clock does not tick for a hidden
 //! one.
