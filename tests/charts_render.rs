@@ -260,6 +260,9 @@ fn sparklines_draw_the_level_gaps_and_stale_tail() {
             rows.iter().all(|r| (10..=13).contains(r)),
             "column {x}: {rows:?}"
         );
+        // A level line fills one pixel row at full strength, not two rows at half strength.
+        let full = half.rows_where(x, |pixel| pixel == (255, 0, 0, 255));
+        assert_eq!(full.len(), 1, "column {x}: {full:?} of {rows:?}");
     }
 
     let gapped = sparkline(
