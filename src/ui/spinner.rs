@@ -27,7 +27,7 @@ mod imp {
     pub struct Spinner {
         /// The diameter, in pixels.
         pub size: Cell<i32>,
-        /// Turns since the frame clock's first frame while on screen.
+        /// Where the arc starts, in turns (0–1), from the frame clock's time.
         pub angle: Cell<f64>,
         pub tick: RefCell<Option<gtk::TickCallbackId>>,
     }
