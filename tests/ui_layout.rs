@@ -15,7 +15,7 @@ mod session;
 
 use std::sync::Mutex;
 
-use hosts::{PAUSED, RUNNING, Start, TestHost};
+use hosts::{HangingUpHost, PAUSED, RUNNING, Start, TestHost};
 use interact::{WAIT, click_button, click_row, wait_for_label, wait_for_showing};
 use session::{App, Session, vm_names};
 
@@ -173,8 +173,9 @@ fn the_default_window_shows_every_default_column_beside_the_page() {
 
 /// A window too narrow for the list and a page side by side shows one at a time: a click on a
 /// row slides to its page (also when the row was selected already), whose own buttons act on
-/// the machine; Back returns to the list, a host's expander arrow folds it without leaving the
-/// list, and Fleet Overview slides to the overview.
+/// the machine; Back returns to the list, a failed host's Retry tries again and a host's
+/// expander arrow folds it, both without leaving the list, and Fleet Overview slides to the
+/// overview.
 #[test]
 fn a_narrow_window_slides_between_the_list_and_the_pages() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -185,8 +186,18 @@ fn a_narrow_window_slides_between_the_list_and_the_pages() {
         "ui-narrow",
         &[("narrow-1", Start::Running), ("narrow-2", Start::Off)],
     );
+    // A host that fails to open, for its Retry button.
+    let hang_up = HangingUpHost::start();
     let session = Session::start("narrow");
-    let app = launch_on(&[&alpha], &session);
+    let alpha_uri = alpha.uri();
+    let app = session.launch(&["--connect", &alpha_uri, "--connect", &hang_up.uri()]);
+    app.wait_for("the machines and the failed host", WAIT, |app| {
+        let rows = app.rows();
+        let failed = rows
+            .iter()
+            .any(|row| row.host && row.name() == "127.0.0.1" && row.state() == "Failed");
+        (failed && vm_names(&rows).len() == alpha.machines().len()).then_some(())
+    });
     // Wide, the fleet overview shows beside the list.
     wait_for_showing(&app, "the overview beside the list", "Fleet", true);
     // Xvfb has no window manager: the window takes the size asked for.
@@ -231,9 +242,25 @@ fn a_narrow_window_slides_between_the_list_and_the_pages() {
     );
     app.must(&["click", "Back"]);
     wait_for_showing(&app, "the list after Back", "Back", false);
-    // A button in a row takes its own click: the host's expander arrow folds its machines away
-    // and the list stays in view (the row's click must not also slide to the selected page).
-    // GTK 4.8 names the arrow "Expand" whether the row is expanded or not.
+    // A button in a row takes its own click, and the list stays in view (the row's click must
+    // not also slide to the selected machine's page). Retry tries the failed host again...
+    let tries = hang_up.connections();
+    click_button(
+        &session,
+        &app,
+        "Virtual machines of all connections",
+        "Retry connecting to 127.0.0.1",
+    );
+    app.wait_for("Hangar to try the failed host again", WAIT, |_| {
+        (hang_up.connections() > tries).then_some(())
+    });
+    assert_eq!(
+        app.must(&["showing", "Back"]),
+        serde_json::Value::Bool(false),
+        "Retry's click slid to a page"
+    );
+    // ...and the host's expander arrow folds its machines away. GTK 4.8 names the arrow
+    // "Expand" whether the row is expanded or not.
     click_button(
         &session,
         &app,

@@ -6,6 +6,10 @@
 #![allow(dead_code)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use virt::connect::Connect;
 use virt::domain::Domain;
 
@@ -80,6 +84,42 @@ impl TestHost {
             .lookup_domain_by_name(name)
             .map(|domain| state(&domain))
             .unwrap_or(0)
+    }
+}
+
+/// A TCP port that takes connections and closes them at once: libvirt fails to open it, in its
+/// own words, as it would a host whose daemon drops every client. It counts the connections, so
+/// a test can tell that Hangar tried again (a host that never connected is not retried on its
+/// own, so every new connection is the user's doing).
+pub struct HangingUpHost {
+    port: u16,
+    connections: Arc<AtomicUsize>,
+}
+
+impl HangingUpHost {
+    pub fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a free local port");
+        let port = listener.local_addr().expect("a bound address").port();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let counted = connections.clone();
+        // Lives until the test process ends, hanging up on whoever calls.
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if stream.is_ok() {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        });
+        Self { port, connections }
+    }
+
+    pub fn uri(&self) -> String {
+        format!("qemu+tcp://127.0.0.1:{}/system", self.port)
+    }
+
+    /// How many connections it has taken (and hung up on).
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 }
 
