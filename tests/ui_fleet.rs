@@ -17,7 +17,7 @@ mod session;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use hosts::{PAUSED, RUNNING, SHUT_OFF, Start, TestHost};
+use hosts::{HangingUpHost, PAUSED, RUNNING, SHUT_OFF, Start, TestHost};
 use interact::{
     WAIT, click_row, wait_for_label, wait_for_no_window, wait_for_selection, wait_for_text,
     wait_for_toast, wait_for_visible_windows,
@@ -576,21 +576,36 @@ fn an_unreachable_host_shows_its_error_with_retry_while_others_work() {
     );
     let session = Session::start("down");
     let dead = "qemu+tcp://127.0.0.1:1/system";
-    let app = session.launch(&["--connect", dead, "--connect", &alpha.uri()]);
+    // A second failing host, one that takes the connection and hangs up: it counts the tries.
+    let hang_up = HangingUpHost::start();
+    let hang_up_uri = hang_up.uri();
+    let app = session.launch(&[
+        "--connect",
+        dead,
+        "--connect",
+        &alpha.uri(),
+        "--connect",
+        &hang_up_uri,
+    ]);
     app.wait_for(
-        "the failed host with its error and the working host's machines",
+        "the failed hosts with their errors and the working host's machines",
         WAIT,
         |app| {
             let rows = app.rows();
-            let failed = rows.iter().find(|r| r.host && r.name() == "127.0.0.1")?;
-            // libvirt's own words, not the URI, stand under the failed host; its State cell
+            // libvirt's own words, not the URI, stand under a failed host; its State cell
             // says "Failed" (the words did not fit there).
-            let error_shown = !failed.subtitle().is_empty()
-                && !failed.subtitle().starts_with("qemu+tcp")
-                && failed.state() == "Failed";
+            let error_shown = |name: &str| {
+                rows.iter().any(|r| {
+                    r.host
+                        && r.name() == name
+                        && !r.subtitle().is_empty()
+                        && !r.subtitle().starts_with("qemu+tcp")
+                        && r.state() == "Failed"
+                })
+            };
             let working =
                 machines_by_host(&rows).get(&alpha.uri()) == Some(&expected(&alpha.machines()));
-            (error_shown && working).then_some(())
+            (error_shown("127.0.0.1") && error_shown("127.0.0.2") && working).then_some(())
         },
     );
     let controls = app.must(&["controls"]).to_string();
@@ -598,12 +613,17 @@ fn an_unreachable_host_shows_its_error_with_retry_while_others_work() {
         controls.contains("Retry connecting to 127.0.0.1"),
         "{controls}"
     );
-    // Retrying tries again (and fails again, in words), while the other host stays connected.
-    app.must(&["click", "Retry connecting to 127.0.0.1"]);
+    // Retrying tries again (a new connection reaches the host, which hangs up again), while the
+    // other host stays connected.
+    let tries = hang_up.connections();
+    app.must(&["click", "Retry connecting to 127.0.0.2"]);
+    app.wait_for("Hangar to try the host again", WAIT, |_| {
+        (hang_up.connections() > tries).then_some(())
+    });
     app.wait_for("the error again after the retry", WAIT, |app| {
         let rows = app.rows();
-        let failed = rows.iter().find(|r| r.host && r.name() == "127.0.0.1")?;
-        (!failed.subtitle().is_empty() && !failed.subtitle().starts_with("qemu+tcp")).then_some(())
+        let failed = rows.iter().find(|r| r.host && r.name() == "127.0.0.2")?;
+        (failed.state() == "Failed" && !failed.subtitle().starts_with("qemu+tcp")).then_some(())
     });
     assert_eq!(
         machines_by_host(&app.rows()).get(&alpha.uri()),

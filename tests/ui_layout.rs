@@ -195,7 +195,7 @@ fn a_narrow_window_slides_between_the_list_and_the_pages() {
         let rows = app.rows();
         let failed = rows
             .iter()
-            .any(|row| row.host && row.name() == "127.0.0.1" && row.state() == "Failed");
+            .any(|row| row.host && row.name() == "127.0.0.2" && row.state() == "Failed");
         (failed && vm_names(&rows).len() == alpha.machines().len()).then_some(())
     });
     // Wide, the fleet overview shows beside the list.
@@ -249,7 +249,7 @@ fn a_narrow_window_slides_between_the_list_and_the_pages() {
         &session,
         &app,
         "Virtual machines of all connections",
-        "Retry connecting to 127.0.0.1",
+        "Retry connecting to 127.0.0.2",
     );
     app.wait_for("Hangar to try the failed host again", WAIT, |_| {
         (hang_up.connections() > tries).then_some(())

@@ -90,7 +90,8 @@ impl TestHost {
 /// A TCP port that takes connections and closes them at once: libvirt fails to open it, in its
 /// own words, as it would a host whose daemon drops every client. It counts the connections, so
 /// a test can tell that Hangar tried again (a host that never connected is not retried on its
-/// own, so every new connection is the user's doing).
+/// own, so every new connection is the user's doing). It listens on 127.0.0.2, so its row
+/// ("127.0.0.2") is not mistaken for a refused `127.0.0.1` one.
 pub struct HangingUpHost {
     port: u16,
     connections: Arc<AtomicUsize>,
@@ -98,7 +99,7 @@ pub struct HangingUpHost {
 
 impl HangingUpHost {
     pub fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("a free local port");
+        let listener = TcpListener::bind("127.0.0.2:0").expect("a free local port");
         let port = listener.local_addr().expect("a bound address").port();
         let connections = Arc::new(AtomicUsize::new(0));
         let counted = connections.clone();
@@ -114,7 +115,7 @@ impl HangingUpHost {
     }
 
     pub fn uri(&self) -> String {
-        format!("qemu+tcp://127.0.0.1:{}/system", self.port)
+        format!("qemu+tcp://127.0.0.2:{}/system", self.port)
     }
 
     /// How many connections it has taken (and hung up on).
