@@ -3,8 +3,8 @@
 //! GTK 4.8's spinner turns the theme's `process-working-symbolic` icon, which Adwaita ships
 //! as SVG only. Drawing it loads librsvg, 6.3 MiB resident for the rest of the session, and
 //! a host row shows a spinner while it connects, so every session paid for it at start-up.
-//! This one turns exactly while it is on screen: the frame clock does not tick for a hidden
-//! one.
+//! This one turns exactly while it is on screen, and only if animations are on: the frame
+//! clock does not tick for a hidden one.
 
 use std::cell::{Cell, RefCell};
 use std::f64::consts::TAU;
@@ -54,6 +54,11 @@ mod imp {
 
         fn map(&self) {
             self.parent_map();
+            // With animations turned off (reduced motion), the arc stands still, as GTK's
+            // own spinner does: its turning is a CSS animation.
+            if !self.obj().settings().is_gtk_enable_animations() {
+                return;
+            }
             let id = self.obj().add_tick_callback(|spinner, clock| {
                 let seconds = clock.frame_time() as f64 / 1e6;
                 spinner.imp().angle.set((seconds / TURN_SECONDS).fract());
@@ -131,7 +136,8 @@ pub mod tests {
     use crate::ui::dialog_tests::pump_until;
 
     /// The spinner turns while it is shown, and a hidden one leaves the frame clock alone: a
-    /// turning spinner on a hidden page once cost ~5 % of a core.
+    /// turning spinner on a hidden page once cost ~5 % of a core. With animations turned off,
+    /// it does not turn at all.
     pub fn turns_only_while_shown() {
         let spinner = Spinner::new(32);
         let window = gtk::Window::builder().child(&spinner).build();
@@ -152,6 +158,14 @@ pub mod tests {
             spinner.imp().tick.borrow().is_some(),
             "shown again, it turns"
         );
+        // With animations turned off (reduced motion), a shown spinner stands still.
+        let settings = spinner.settings();
+        settings.set_gtk_enable_animations(false);
+        spinner.set_visible(false);
+        spinner.set_visible(true);
+        let ticking = spinner.imp().tick.borrow().is_some();
+        settings.set_gtk_enable_animations(true);
+        assert!(!ticking, "it turns with animations turned off");
         window.destroy();
     }
 }
