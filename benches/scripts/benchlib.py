@@ -1,5 +1,5 @@
-"""Shared helpers of the window benchmarks: a private Xvfb + D-Bus session with throwaway
-settings, the fleet generator, and CPU / RSS readings from /proc.
+"""Shared helpers of the window benchmarks: a private Xvfb (or headless Weston) + D-Bus session
+with throwaway settings, the fleet generator, and CPU / RSS readings from /proc.
 
 Used by fleet_window.py (Hangar and virt-manager side by side) and perf_tab.py (charts)."""
 
@@ -47,10 +47,26 @@ def make_fleet(vms: int) -> pathlib.Path:
 
 
 class Session:
-    """A private X display and session bus with throwaway settings (GSettings keyfile backend)."""
+    """A private display (Xvfb, or a headless Weston with `wayland=True`) and session bus with
+    throwaway settings (GSettings keyfile backend)."""
 
-    def __init__(self, renderer: str, first_display: int = 70, size: str = "1600x1000"):
+    def __init__(self, renderer: str, first_display: int = 70, size: str = "1600x1000",
+                 wayland: bool = False):
         self.dir = tempfile.mkdtemp(prefix="hangar-bench-")
+        self.wayland = wayland
+        display_env = self._start_weston(size) if wayland else self._start_xvfb(first_display, size)
+        self.env = dict(os.environ, **display_env, GSETTINGS_BACKEND="keyfile",
+                        XDG_CONFIG_HOME=f"{self.dir}/config", XDG_DATA_HOME=f"{self.dir}/data",
+                        XDG_CACHE_HOME=f"{self.dir}/cache", GSK_RENDERER=renderer,
+                        # Accessibility off in both toolkits: measure the apps, not the AT-SPI bridge.
+                        NO_AT_BRIDGE="1", GTK_A11Y="none")
+        if wayland:
+            self.env.pop("DISPLAY", None)
+        out = subprocess.run(["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
+                             env=self.env, capture_output=True, text=True, check=True).stdout.split()
+        self.env["DBUS_SESSION_BUS_ADDRESS"], self.bus_pid = out[0], int(out[1])
+
+    def _start_xvfb(self, first_display: int, size: str) -> dict:
         n = first_display
         while os.path.exists(f"/tmp/.X11-unix/X{n}") or os.path.exists(f"/tmp/.X{n}-lock"):
             n += 1
@@ -58,24 +74,35 @@ class Session:
         # Xvfb writes its display number to -displayfd once it accepts clients: waiting for the
         # socket file alone raced with the server's start (a client saw "cannot open display").
         ready_read, ready_write = os.pipe()
-        self.xvfb = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", f"{size}x24", "-nolisten", "tcp",
-                                      "-noreset", "-displayfd", str(ready_write)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     pass_fds=(ready_write,))
+        self.server = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", f"{size}x24", "-nolisten", "tcp",
+                                        "-noreset", "-displayfd", str(ready_write)],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                       pass_fds=(ready_write,))
         os.close(ready_write)
         with os.fdopen(ready_read) as ready:
             ready_fds, _, _ = select.select([ready], [], [], 10)
             if not ready_fds or not ready.readline().strip():
-                self.xvfb.kill()
+                self.server.kill()
                 raise RuntimeError(f"Xvfb did not start on :{n}")
-        self.env = dict(os.environ, DISPLAY=f":{n}", GSETTINGS_BACKEND="keyfile",
-                        XDG_CONFIG_HOME=f"{self.dir}/config", XDG_DATA_HOME=f"{self.dir}/data",
-                        XDG_CACHE_HOME=f"{self.dir}/cache", GSK_RENDERER=renderer,
-                        # Accessibility off in both toolkits: measure the apps, not the AT-SPI bridge.
-                        NO_AT_BRIDGE="1", GTK_A11Y="none")
-        out = subprocess.run(["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
-                             env=self.env, capture_output=True, text=True, check=True).stdout.split()
-        self.env["DBUS_SESSION_BUS_ADDRESS"], self.bus_pid = out[0], int(out[1])
+        return {"DISPLAY": f":{n}"}
+
+    def _start_weston(self, size: str) -> dict:
+        runtime = pathlib.Path(self.dir) / "run"
+        runtime.mkdir(mode=0o700)
+        width, height = size.split("x")
+        env = {"XDG_RUNTIME_DIR": str(runtime), "WAYLAND_DISPLAY": "wayland-bench", "GDK_BACKEND": "wayland"}
+        self.server = subprocess.Popen(["weston", "--backend=headless-backend.so", "--socket=wayland-bench",
+                                        f"--width={width}", f"--height={height}", "--idle-time=0"],
+                                       env=dict(os.environ, XDG_RUNTIME_DIR=str(runtime)),
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # Weston makes its socket once it takes clients.
+        deadline = time.monotonic() + 10
+        while not (runtime / "wayland-bench").exists():
+            if time.monotonic() > deadline or self.server.poll() is not None:
+                self.server.kill()
+                raise RuntimeError("Weston did not start")
+            time.sleep(0.05)
+        return env
 
     def gsettings(self, schema: str, key: str, value: str):
         subprocess.run(["gsettings", "set", schema, key, value], env=self.env, check=True)
@@ -93,8 +120,8 @@ class Session:
 
     def close(self):
         os.kill(self.bus_pid, signal.SIGTERM)
-        self.xvfb.terminate()
-        self.xvfb.wait()
+        self.server.terminate()
+        self.server.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
