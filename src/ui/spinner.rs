@@ -40,7 +40,7 @@ mod imp {
 
         fn class_init(klass: &mut Self::Class) {
             // The accessible role stays a plain widget's, as GTK 4.8 gives its own spinner: a
-            // progress bar's role would be read out with a value this one does not have.
+            // progress bar's role promises a value, which this one does not have.
             klass.set_css_name("hangar-spinner");
         }
     }
