@@ -179,8 +179,9 @@ fn every_drawn_app_icon_size_exists_and_is_bundled() {
         let relative = format!("hicolor/{size}x{size}/apps/io.github.hangar_vm.Hangar.png");
         let path = root().join("data/icons").join(&relative);
         let png = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        // The signature, then the header chunk: its width and height at bytes 16 and 20.
         assert!(
-            png.starts_with(b"\x89PNG\r\n\x1a\n"),
+            png.len() > 24 && png.starts_with(b"\x89PNG\r\n\x1a\n"),
             "{relative} is not a PNG"
         );
         let dimension =
