@@ -33,10 +33,10 @@ pub unsafe fn tune() {
 /// For after a burst of temporary allocations that will not come back: a driver that runs in
 /// Hangar's own process (`test:///FILE`, and libvirt's ESX and Hyper-V drivers; see
 /// `ParsedUri::runs_in_process`) parses its whole inventory when the connection opens, and the
-/// parse's document tree is freed around the definitions it keeps. The holes it leaves were touched, so they stay
-/// resident until something reuses them; returned now, only what Hangar later fills comes
-/// back (≈6 MiB less resident with 2000 test machines, docs/benchmarks.md). It walks the heap
-/// once under the allocator's lock: ≈4 ms with a 90 MB heap.
+/// parse's document tree is freed around the definitions it keeps. The holes it leaves were
+/// touched, so they stay resident until something reuses them; returned now, only what Hangar
+/// later fills comes back (≈6 MiB less resident with 2000 test machines, docs/benchmarks.md).
+/// It walks the heap once under the allocator's lock: ≈4 ms with a 90 MB heap.
 pub fn release_free_pages() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim takes the allocator's locks itself and frees nothing in use.
