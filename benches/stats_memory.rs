@@ -62,12 +62,39 @@ fn uuid(n: usize) -> DomainUuid {
     DomainUuid(bytes)
 }
 
+/// What the simulated domains do.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Load {
+    /// Every counter changes every second, by a different amount each second: the history's
+    /// worst case.
+    Busy,
+    /// What most machines of a large fleet do most of the time: 1–3 % CPU, a steady memory
+    /// size, a disk write every 30 s and a little network traffic every 10 s.
+    Idle,
+}
+
 /// Advances domain `n`'s counters by one second of its simulated load.
-fn advance(n: usize, tick: u32, counters: &mut DomainCounters) {
-    let busy = ((n * 37 + tick as usize) % 100) as u64;
+fn advance(load: Load, n: usize, tick: u32, counters: &mut DomainCounters) {
     let add = |counter: &mut Option<u64>, amount: u64| {
         *counter = Some(counter.unwrap_or(0) + amount);
     };
+    if load == Load::Idle {
+        let noise = (n as u64 * 7919 + u64::from(tick)).wrapping_mul(2_654_435_761) >> 16;
+        add(&mut counters.cpu_time_ns, (1 + noise % 3) * 10_000_000);
+        let every = |period: usize| (n + tick as usize) % period == 0;
+        add(&mut counters.disk_rd_bytes, 0);
+        add(
+            &mut counters.disk_wr_bytes,
+            if every(30) { 32_768 } else { 0 },
+        );
+        add(&mut counters.disk_rd_reqs, 0);
+        add(&mut counters.disk_wr_reqs, if every(30) { 8 } else { 0 });
+        add(&mut counters.net_rx_bytes, if every(10) { 180 } else { 0 });
+        add(&mut counters.net_tx_bytes, if every(10) { 90 } else { 0 });
+        counters.mem_unused_kib = Some(512 * 1024);
+        return;
+    }
+    let busy = ((n * 37 + tick as usize) % 100) as u64;
     add(&mut counters.cpu_time_ns, busy * 10_000_000);
     add(&mut counters.disk_rd_bytes, busy * 40_000);
     add(&mut counters.disk_wr_bytes, busy * 15_000);
@@ -83,8 +110,17 @@ fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
     sorted[index]
 }
 
-fn main() {
-    let base = Instant::now();
+/// One simulated hour of every domain's ticks into a fresh store.
+struct Hour {
+    store: StatsStore,
+    /// Live heap bytes the store holds at the end of the hour.
+    store_bytes: usize,
+    tick_wall: Vec<Duration>,
+    tick_cpu: Vec<Duration>,
+    steady_allocations: usize,
+}
+
+fn run_hour(load: Load, base: Instant) -> Hour {
     // Samples are built before measuring: they belong to the driver, not the store.
     let mut samples: Vec<TickSample> = (0..CONNECTIONS)
         .map(|connection| TickSample {
@@ -119,7 +155,12 @@ fn main() {
         for (connection, sample) in samples.iter_mut().enumerate() {
             sample.taken_at = base + Duration::from_secs(u64::from(tick));
             for (index, (_, counters)) in sample.domains.iter_mut().enumerate() {
-                advance(connection * (DOMAINS / CONNECTIONS) + index, tick, counters);
+                advance(
+                    load,
+                    connection * (DOMAINS / CONNECTIONS) + index,
+                    tick,
+                    counters,
+                );
             }
         }
         let allocations = ALLOCATIONS.load(Ordering::Relaxed);
@@ -136,16 +177,21 @@ fn main() {
         }
     }
     let store_bytes = LIVE_BYTES.load(Ordering::Relaxed) - heap_before;
-    let per_domain = store_bytes as f64 / DOMAINS as f64;
-    let total_cpu: Duration = tick_cpu.iter().sum();
+    drop(samples);
+    Hour {
+        store,
+        store_bytes,
+        tick_wall,
+        tick_cpu,
+        steady_allocations,
+    }
+}
 
-    tick_wall.sort_unstable();
-    tick_cpu.sort_unstable();
+/// Prints the heap a store holds after the hour, per domain and against the budget.
+fn print_heap(load: &str, store_bytes: usize) {
+    let per_domain = store_bytes as f64 / DOMAINS as f64;
     println!(
-        "Statistics store, {DOMAINS} running domains on {CONNECTIONS} connections, {TICKS} ticks of 1 s (one hour), 8 of the 10 metrics in each domain's history"
-    );
-    println!(
-        "heap: {store_bytes} bytes in total, {per_domain:.0} bytes ({:.2} KiB) per domain (budget 16 KiB = 16384 bytes): {}",
+        "heap, {load}: {store_bytes} bytes in total, {per_domain:.0} bytes ({:.2} KiB) per domain (budget 16 KiB = 16384 bytes): {}",
         per_domain / 1024.0,
         if per_domain <= 16384.0 {
             "within budget"
@@ -153,6 +199,31 @@ fn main() {
             "OVER BUDGET"
         }
     );
+}
+
+fn main() {
+    let base = Instant::now();
+    println!(
+        "Statistics store, {DOMAINS} running domains on {CONNECTIONS} connections, {TICKS} ticks of 1 s (one hour), 8 of the 10 metrics in each domain's history"
+    );
+    let idle = run_hour(Load::Idle, base);
+    print_heap("idle machines", idle.store_bytes);
+    drop(idle);
+    let Hour {
+        store,
+        store_bytes,
+        mut tick_wall,
+        mut tick_cpu,
+        steady_allocations,
+    } = run_hour(Load::Busy, base);
+    print_heap(
+        "busy machines (every value changing every second)",
+        store_bytes,
+    );
+    let total_cpu: Duration = tick_cpu.iter().sum();
+
+    tick_wall.sort_unstable();
+    tick_cpu.sort_unstable();
     println!(
         "ingest of one tick of all {DOMAINS} domains, CPU time: median {:?}, p99 {:?}, mean {:?} (first tick, which allocates the rings: {:?})",
         percentile(&tick_cpu, 0.5),

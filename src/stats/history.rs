@@ -1,14 +1,15 @@
-//! Fixed-size history rings for one VM or host: a full-resolution tier for the recent past and
-//! a tier of coarse bucket averages for the rest of the retention period. Timestamps are
-//! implicit (slot numbers on the store's grid); missing slots are explicit gap markers.
+//! The two-tier history of one VM or host: a full-resolution tier for the recent past and a
+//! tier of coarse bucket averages for the rest of the retention period, each a ring of packed
+//! blocks. Timestamps are implicit (slot numbers on the store's grid); missing slots are gaps.
 
-use super::codec::{self, GAP};
+use super::blocks::{BlockRing, Reader};
+use super::codec;
 use super::retention::Layout;
 
 /// One row of values as a query sees it: stored codes, a bucket still being averaged, or a gap.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Row<'a, const M: usize> {
-    Stored(&'a [u16]),
+    Stored([u16; M]),
     Partial(&'a Accumulator<M>),
     Gap,
 }
@@ -52,23 +53,42 @@ impl<const M: usize> Accumulator<M> {
         (count > 0).then(|| self.sum[column] / f32::from(count))
     }
 
-    fn encode_into(&self, row: &mut [u16]) {
-        for (column, code) in row.iter_mut().enumerate() {
-            *code = codec::encode_option(self.average(column));
-        }
+    fn encode(&self) -> [u16; M] {
+        std::array::from_fn(|column| codec::encode_option(self.average(column)))
     }
 }
 
-/// The two-tier history of `M` metrics. Rings are allocated on the first write, so a domain
+/// Reads a history's fine tier in increasing slot order, unpacking each block once.
+pub(crate) struct FineReader<'a, const M: usize> {
+    history: &'a History<M>,
+    rows: Reader<'a, M>,
+}
+
+impl<'a, const M: usize> FineReader<'a, M> {
+    /// The row at `slot`: stored data, a gap after the last write, or `None` when the slot is
+    /// older than the fine tier reaches.
+    pub fn row(&mut self, slot: u32) -> Option<Row<'a, M>> {
+        let history = self.history;
+        if !history.written || slot < history.fine_start() {
+            return None;
+        }
+        if slot > history.head {
+            return Some(Row::Gap);
+        }
+        Some(Row::Stored(self.rows.row(slot)))
+    }
+}
+
+/// The two-tier history of `M` metrics. The rings allocate on the first write, so a domain
 /// that never runs costs only this struct.
 #[derive(Debug, Clone)]
 pub(crate) struct History<const M: usize> {
     layout: Layout,
-    /// `layout.fine` rows of `M` codes; slot `s` lives in row `s % layout.fine`.
-    fine: Box<[u16]>,
-    /// `layout.coarse` rows of `M` codes; bucket `b` lives in row `b % layout.coarse`.
-    coarse: Box<[u16]>,
-    /// Whether anything was written since creation or the last clear.
+    /// Slot `s`'s row at index `s`; the last `layout.fine` slots stay readable.
+    fine: BlockRing<M>,
+    /// Bucket `b`'s average at index `b`; the last `layout.coarse` buckets stay readable.
+    coarse: BlockRing<M>,
+    /// Whether anything was written since creation.
     written: bool,
     /// The first slot written (history does not reach further back).
     first: u32,
@@ -83,10 +103,16 @@ pub(crate) struct History<const M: usize> {
 
 impl<const M: usize> History<M> {
     pub fn new(layout: Layout) -> Self {
+        Self::staggered(layout, 0)
+    }
+
+    /// A history whose rings finish their blocks `phase` rows off the slot grid's multiples of
+    /// 32 (see [`BlockRing`]): domains given different phases pack in different ticks.
+    pub fn staggered(layout: Layout, phase: u32) -> Self {
         Self {
             layout,
-            fine: Box::default(),
-            coarse: Box::default(),
+            fine: BlockRing::new(layout.fine, phase),
+            coarse: BlockRing::new(layout.coarse, phase),
             written: false,
             first: 0,
             head: 0,
@@ -109,17 +135,11 @@ impl<const M: usize> History<M> {
             self.start(slot);
         } else if slot < self.head {
             return;
-        } else if slot > self.head {
-            let cap = self.layout.fine;
-            let first_gap = (self.head + 1).max(slot.saturating_sub(cap));
-            for gap_slot in first_gap..slot {
-                fill_row::<M>(&mut self.fine, gap_slot % cap, GAP);
-            }
         }
-        let row = ring_row_mut::<M>(&mut self.fine, slot % self.layout.fine);
-        for (code, value) in row.iter_mut().zip(values) {
-            *code = codec::encode(*value);
-        }
+        self.fine.set(
+            slot,
+            std::array::from_fn(|column| codec::encode(values[column])),
+        );
         self.head = slot;
 
         if let Some(bucket) = slot.checked_div(self.layout.bucket) {
@@ -130,11 +150,9 @@ impl<const M: usize> History<M> {
         }
     }
 
-    /// Allocates the rings (all gaps) and anchors the history at `slot`.
+    /// Anchors the history at `slot`.
     fn start(&mut self, slot: u32) {
-        self.fine = vec![GAP; self.layout.fine as usize * M].into_boxed_slice();
         if let Some(bucket) = slot.checked_div(self.layout.bucket) {
-            self.coarse = vec![GAP; self.layout.coarse as usize * M].into_boxed_slice();
             self.acc_bucket = bucket;
         }
         self.acc = Accumulator::EMPTY;
@@ -144,16 +162,10 @@ impl<const M: usize> History<M> {
         self.fine_from = slot;
     }
 
-    /// Stores the finished bucket's average, marks buckets with no sample as gaps and starts
-    /// accumulating `bucket`.
+    /// Stores the finished bucket's average and starts accumulating `bucket`; the buckets
+    /// between, which had no sample, read back as gaps.
     fn flush_until(&mut self, bucket: u32) {
-        let cap = self.layout.coarse;
-        let row = ring_row_mut::<M>(&mut self.coarse, self.acc_bucket % cap);
-        self.acc.encode_into(row);
-        let first_gap = (self.acc_bucket + 1).max(bucket.saturating_sub(cap));
-        for gap_bucket in first_gap..bucket {
-            fill_row::<M>(&mut self.coarse, gap_bucket % cap, GAP);
-        }
+        self.coarse.set(self.acc_bucket, self.acc.encode());
         self.acc = Accumulator::EMPTY;
         self.acc_bucket = bucket;
     }
@@ -165,16 +177,10 @@ impl<const M: usize> History<M> {
             return;
         }
         if self.written {
-            let keep_from = self.fine_start().max((self.head + 1).saturating_sub(slots));
-            let mut fine = vec![GAP; slots as usize * M].into_boxed_slice();
-            for slot in keep_from..=self.head {
-                let old = ring_row::<M>(&self.fine, slot % self.layout.fine);
-                ring_row_mut::<M>(&mut fine, slot % slots).copy_from_slice(old);
-            }
-            self.fine = fine;
-            self.fine_from = keep_from;
+            self.fine_from = self.fine_start().max((self.head + 1).saturating_sub(slots));
         }
         self.layout.fine = slots;
+        self.fine.set_capacity(slots);
     }
 
     /// The earliest slot the fine ring still holds.
@@ -185,17 +191,17 @@ impl<const M: usize> History<M> {
 
     /// The row at `slot` from the fine tier: stored data, a gap after the last write, or `None`
     /// when the slot is older than the fine tier reaches.
+    #[cfg(test)]
     pub fn fine_row(&self, slot: u32) -> Option<Row<'_, M>> {
-        if !self.written || slot < self.fine_start() {
-            return None;
+        self.fine_reader().row(slot)
+    }
+
+    /// Reads the fine tier's rows slot by slot, in increasing order, as `fine_row` gives them.
+    pub fn fine_reader(&self) -> FineReader<'_, M> {
+        FineReader {
+            history: self,
+            rows: self.fine.reader(),
         }
-        if slot > self.head {
-            return Some(Row::Gap);
-        }
-        Some(Row::Stored(ring_row::<M>(
-            &self.fine,
-            slot % self.layout.fine,
-        )))
     }
 
     /// Calls `visit(position, row)` for every row between slots `from` and `to` (inclusive),
@@ -219,11 +225,10 @@ impl<const M: usize> History<M> {
             let oldest_kept = self.acc_bucket.saturating_sub(self.layout.coarse);
             let first_bucket = (from / bucket).max(oldest_kept).max(self.first / bucket);
             let end_bucket = (boundary / bucket).min(to / bucket + 1);
+            let mut coarse = self.coarse.reader();
             for b in first_bucket..end_bucket {
                 let row = match b.cmp(&self.acc_bucket) {
-                    std::cmp::Ordering::Less => {
-                        Row::Stored(ring_row::<M>(&self.coarse, b % self.layout.coarse))
-                    }
+                    std::cmp::Ordering::Less => Row::Stored(coarse.row(b)),
                     std::cmp::Ordering::Equal => Row::Partial(&self.acc),
                     std::cmp::Ordering::Greater => Row::Gap,
                 };
@@ -231,32 +236,16 @@ impl<const M: usize> History<M> {
                 visit(middle, row);
             }
         }
+        let mut fine = self.fine.reader();
         for slot in from.max(boundary).max(self.first)..=to {
             let row = if slot > self.head {
                 Row::Gap
             } else {
-                Row::Stored(ring_row::<M>(&self.fine, slot % self.layout.fine))
+                Row::Stored(fine.row(slot))
             };
             visit(f64::from(slot), row);
         }
     }
-}
-
-/// Row `index` of a ring of `M`-wide rows (`index` is always below the ring's row count).
-#[inline]
-fn ring_row<const M: usize>(rows: &[u16], index: u32) -> &[u16] {
-    let start = index as usize * M;
-    &rows[start..start + M]
-}
-
-#[inline]
-fn ring_row_mut<const M: usize>(rows: &mut [u16], index: u32) -> &mut [u16] {
-    let start = index as usize * M;
-    &mut rows[start..start + M]
-}
-
-fn fill_row<const M: usize>(rows: &mut [u16], index: u32, code: u16) {
-    ring_row_mut::<M>(rows, index).fill(code);
 }
 
 #[cfg(test)]
@@ -316,10 +305,10 @@ mod tests {
         let mut history = History::<2>::new(layout(4, 2, 3));
         history.write(10, &[f32::NAN, f32::NAN]);
         history.write(11, &[f32::NAN, f32::NAN]);
-        assert!(history.fine.is_empty() && history.coarse.is_empty());
+        assert_eq!(history.fine.heap_bytes() + history.coarse.heap_bytes(), 0);
         assert!(history.fine_row(11).is_none());
         history.write(12, &[1.0, f32::NAN]);
-        assert!(!history.fine.is_empty());
+        assert!(history.fine.heap_bytes() > 0);
         assert!(
             history.fine_row(11).is_none(),
             "history starts at its first value"

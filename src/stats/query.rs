@@ -263,11 +263,16 @@ impl StatsStore {
             series.availability = Availability::NotAvailable;
         }
         let (from, to) = slot_range(self, &window, last_slot);
+        let mut hosts: Vec<_> = self
+            .connections
+            .values()
+            .map(|stats| stats.host.fine_reader())
+            .collect();
         for slot in from..=to {
             let mut reporting = false;
             let mut sum: Option<(f32, f32)> = None;
-            for stats in self.connections.values() {
-                let Some(row) = stats.host.fine_row(slot) else {
+            for host in &mut hosts {
+                let Some(row) = host.row(slot) else {
                     continue;
                 };
                 reporting = true;
