@@ -12,8 +12,11 @@ mod source_view;
 mod widgets;
 mod xml;
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 
+use relm4::gtk::prelude::*;
 use relm4::prelude::*;
 
 use hangar::driver::{Connection, DomainInfo, NodeInfo};
@@ -54,10 +57,59 @@ pub enum TabInput<T> {
 pub struct Details {
     overview: Controller<OverviewTab>,
     hardware: Controller<HardwareTab>,
-    xml: Controller<XmlTab>,
+    xml: Rc<LazyXmlTab>,
     /// What the tabs were last told: the machine and the facts (held, so that comparing by
     /// pointer can never mistake a new allocation for the old one).
     shown: Option<(ConnectionId, DomainUuid, Arc<DomainInfo>)>,
+}
+
+/// The XML tab, made the first time it shows. Its source view loads GtkSourceView's language
+/// and style definitions, about 1.5 MB of heap that a session which never opens the tab
+/// would carry for nothing.
+struct LazyXmlTab {
+    /// What the view stack holds; the tab goes inside when made.
+    holder: gtk::Box,
+    tab: RefCell<Option<Controller<XmlTab>>>,
+    /// The machine to show once the tab is made.
+    pending: RefCell<Option<DetailsTarget>>,
+}
+
+impl LazyXmlTab {
+    fn new() -> Rc<Self> {
+        let lazy = Rc::new(LazyXmlTab {
+            holder: gtk::Box::new(gtk::Orientation::Vertical, 0),
+            tab: RefCell::default(),
+            pending: RefCell::default(),
+        });
+        let weak = Rc::downgrade(&lazy);
+        lazy.holder.connect_map(move |_| {
+            if let Some(lazy) = weak.upgrade() {
+                lazy.make();
+            }
+        });
+        lazy
+    }
+
+    /// Makes the tab (once) and tells it the machine shown meanwhile.
+    fn make(&self) {
+        if self.tab.borrow().is_some() {
+            return;
+        }
+        let tab = XmlTab::builder().launch(()).detach();
+        tab.widget().set_vexpand(true);
+        self.holder.append(tab.widget());
+        if let Some(target) = self.pending.take() {
+            tab.emit(TabInput::Show(Box::new(target)));
+        }
+        *self.tab.borrow_mut() = Some(tab);
+    }
+
+    fn show(&self, target: DetailsTarget) {
+        match &*self.tab.borrow() {
+            Some(tab) => tab.emit(TabInput::Show(Box::new(target))),
+            None => *self.pending.borrow_mut() = Some(target),
+        }
+    }
 }
 
 impl Details {
@@ -65,7 +117,7 @@ impl Details {
     pub fn new(stack: &adw::ViewStack) -> Details {
         let overview = OverviewTab::builder().launch(()).detach();
         let hardware = HardwareTab::builder().launch(()).detach();
-        let xml = XmlTab::builder().launch(()).detach();
+        let xml = LazyXmlTab::new();
         stack
             .add_titled(overview.widget(), Some("overview"), &gettext("Overview"))
             .set_icon_name(Some("document-properties-symbolic"));
@@ -73,7 +125,7 @@ impl Details {
             .add_titled(hardware.widget(), Some("hardware"), &gettext("Hardware"))
             .set_icon_name(Some("preferences-system-devices-symbolic"));
         stack
-            .add_titled(xml.widget(), Some("xml"), &gettext("XML"))
+            .add_titled(&xml.holder, Some("xml"), &gettext("XML"))
             .set_icon_name(Some("text-x-generic-symbolic"));
         Details {
             overview,
@@ -95,6 +147,6 @@ impl Details {
         self.shown = Some((target.connection.id(), target.uuid, target.info.clone()));
         self.overview.emit(TabInput::Show(Box::new(target.clone())));
         self.hardware.emit(TabInput::Show(Box::new(target.clone())));
-        self.xml.emit(TabInput::Show(Box::new(target)));
+        self.xml.show(target);
     }
 }
