@@ -554,6 +554,66 @@ mod tests {
     }
 
     #[test]
+    fn random_writes_read_back_like_a_plain_map_of_rows() {
+        // Writes in order with random skips (some longer than the ring), rewrites of the last
+        // row, older writes (ignored) and capacity changes, checked against a map of what was
+        // written: within the last `capacity` rows every row must match exactly, except rows
+        // that had left a smaller ring before it grew.
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut random = move |below: u32| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % u64::from(below)) as u32
+        };
+        for phase in [0, 5, 31] {
+            let mut capacity = 100;
+            let mut ring = BlockRing::<5>::new(capacity, phase);
+            let mut written = std::collections::HashMap::new();
+            let mut head = 0;
+            // Rows before this had left the ring before it last grew.
+            let mut kept_from = 0;
+            for step in 0..5000 {
+                let index = match random(20) {
+                    0 => head + 1 + random(3 * capacity),
+                    1 => head,
+                    2 => head.saturating_sub(1 + random(5)),
+                    _ => head + 1,
+                };
+                let row = sample_row(random(1 << 16));
+                ring.set(index, row);
+                if step == 0 || index >= head {
+                    written.insert(index, row);
+                    head = index;
+                }
+                if random(500) == 0 {
+                    kept_from = kept_from.max((head + 1).saturating_sub(capacity));
+                    capacity = 40 + random(200);
+                    ring.set_capacity(capacity);
+                }
+                let mut reader = ring.reader();
+                for index in (head + 1).saturating_sub(capacity).max(kept_from)..=head + 2 {
+                    let expected = if index > head {
+                        [GAP; 5]
+                    } else {
+                        written.get(&index).copied().unwrap_or([GAP; 5])
+                    };
+                    assert_eq!(
+                        ring.get(index),
+                        expected,
+                        "phase {phase} step {step} row {index}"
+                    );
+                    assert_eq!(
+                        reader.row(index),
+                        expected,
+                        "phase {phase} step {step} row {index}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn only_the_last_capacity_rows_are_kept() {
         let mut ring = BlockRing::<1>::new(100, 0);
         for index in 0..1000 {
