@@ -126,6 +126,8 @@ struct DriverShared {
     credentials: Arc<dyn CredentialProvider>,
     runtime: Result<tokio::runtime::Handle, String>,
     event_loop: Result<(), String>,
+    /// Whether connections may start opening (see `Driver::hold_opens`).
+    opens_allowed: watch::Sender<bool>,
     shutdown: Mutex<Option<oneshot::Sender<()>>>,
 }
 
@@ -195,9 +197,26 @@ impl Driver {
                 credentials,
                 runtime,
                 event_loop,
+                opens_allowed: watch::Sender::new(true),
                 shutdown: Mutex::new(shutdown),
             }),
         }
+    }
+
+    /// Connections opened from now on wait, showing as connecting, until `allow_opens`.
+    ///
+    /// For a window's start-up: a driver that runs in Hangar's process (`test:///FILE`, ESX,
+    /// Hyper-V) parses its whole inventory as it opens. Parsed while GTK builds the window,
+    /// the parse's temporary allocations and GTK's lasting ones share heap pages, and the
+    /// pages the parse frees stay resident, partly used: ≈4 MiB more with 2000 test machines
+    /// (docs/benchmarks.md).
+    pub fn hold_opens(&self) {
+        self.shared.opens_allowed.send_replace(false);
+    }
+
+    /// Lets held and later connections open.
+    pub fn allow_opens(&self) {
+        self.shared.opens_allowed.send_replace(true);
     }
 
     /// Opens `uri` in the background and returns its handle at once. The connection reports
@@ -269,6 +288,7 @@ impl Driver {
             state: state_tx,
             updates,
             prompting,
+            opens_allowed: self.shared.opens_allowed.subscribe(),
         };
         runtime.spawn(supervisor.run());
         Connection::new(shared)

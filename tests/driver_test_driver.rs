@@ -207,6 +207,32 @@ async fn connections_open_concurrently_and_inventories_match_libvirt() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn held_opens_wait_as_connecting_until_allowed() {
+    let driver = driver();
+    let mut updates = Updates::new();
+    driver.hold_opens();
+    let held = driver.open("test:///default", fast_options(), updates.tx.clone());
+    // Half a second is many times what the test driver takes to open: held, the connection
+    // only says that it is connecting.
+    updates.drain_for(Duration::from_millis(500)).await;
+    assert_eq!(held.state(), ConnectionState::Connecting);
+    assert!(!updates.seen.is_empty(), "the connection announced itself");
+    for (_, update) in &updates.seen {
+        assert!(
+            matches!(update.kind, UpdateKind::State(ConnectionState::Connecting)),
+            "a held connection sent {}",
+            common::short(update)
+        );
+    }
+    driver.allow_opens();
+    let inventory = updates.connected(held.id(), OPEN_TIMEOUT).await;
+    check_inventory_against_libvirt("test:///default", &inventory);
+    // Allowed once, later connections open at once.
+    let later = driver.open(&demo_uris()[0], fast_options(), updates.tx.clone());
+    updates.connected(later.id(), OPEN_TIMEOUT).await;
+}
+
 /// Waits until the domain's `DomainChanged` shows `want`, returns the info.
 async fn changed(
     updates: &mut Updates,

@@ -53,6 +53,8 @@ pub(crate) struct Supervisor {
     pub state: watch::Sender<ConnectionState>,
     pub updates: UnboundedSender<ConnectionUpdate>,
     pub prompting: Arc<AtomicBool>,
+    /// The driver's permission to open (`Driver::hold_opens`).
+    pub opens_allowed: watch::Receiver<bool>,
 }
 
 struct Run {
@@ -103,6 +105,10 @@ impl Supervisor {
         };
         // The consumer learns of the connection from its first update.
         run.send(UpdateKind::State(ConnectionState::Connecting));
+        // Held opens wait here; commands sent meanwhile wait in their channels. A driver gone
+        // meanwhile ends the wait too.
+        let mut opens_allowed = run.sup.opens_allowed.clone();
+        let _ = opens_allowed.wait_for(|allowed| *allowed).await;
         run.start_open();
         let mut ticker = new_ticker(run.interval);
         loop {
