@@ -84,8 +84,6 @@ pub enum WindowInput {
     ContextMenu(u32, f64, f64),
     /// Once a second: ages ("updated 12 s ago") move on.
     Tick,
-    /// The window drew its first frame: connections may open (`Driver::hold_opens`).
-    FirstFrame,
     /// Statistics settings changed.
     PollingChanged,
     /// Redraw the visible charts (a deferred redraw after statistics ticks, or a new ranking).
@@ -164,7 +162,7 @@ impl Component for Window {
         let (credentials, prompts) = UiCredentials::new();
         let driver = Driver::new(Arc::new(credentials));
         driver.hold_opens();
-        allow_opens_after_first_frame(&root, &sender);
+        allow_opens_after_first_frame(&root, &driver);
         let retention = Retention::new(
             settings.uint("history-minutes"),
             settings.uint("polling-interval"),
@@ -296,7 +294,6 @@ impl Component for Window {
             WindowInput::Run(action, targets) => self.run_action(action, targets, &sender),
             WindowInput::ContextMenu(position, x, y) => self.show_context_menu(position, x, y),
             WindowInput::Tick => self.tick(),
-            WindowInput::FirstFrame => self.driver.allow_opens(),
             WindowInput::PollingChanged => self.apply_polling_settings(),
             WindowInput::RedrawCharts => self.redraw_charts(),
             WindowInput::SelectMachine(connection, uuid) => self.select_machine(connection, uuid),
@@ -402,21 +399,23 @@ fn spawn_prompt_loop(
     });
 }
 
-/// Lets connections open once the window has drawn its first frame, so that an in-process
-/// driver's inventory parse does not share heap pages with the window's making
-/// (`Driver::hold_opens`). The frame's update phase posts the message, which is handled after
-/// the frame is painted. A window that draws nothing within a second (say, started minimised)
-/// lets them open then.
-fn allow_opens_after_first_frame(root: &adw::ApplicationWindow, sender: &ComponentSender<Window>) {
-    let drawn = sender.clone();
+/// Lets connections open once the window has drawn its first frame and the main loop has
+/// nothing left to do, so that an in-process driver's inventory parse does not share heap
+/// pages with the window's making (`Driver::hold_opens`). A window that draws nothing within a
+/// second (say, started minimised) lets them open then.
+fn allow_opens_after_first_frame(root: &adw::ApplicationWindow, driver: &Driver) {
+    let after_frame = driver.clone();
     root.add_tick_callback(move |_, _| {
-        drawn.input(WindowInput::FirstFrame);
+        // The tick is the frame's update phase: the idle callback runs after its painting.
+        let driver = after_frame.clone();
+        glib::idle_add_local_full(glib::Priority::LOW, move || {
+            driver.allow_opens();
+            glib::ControlFlow::Break
+        });
         glib::ControlFlow::Break
     });
-    let fallback = sender.clone();
-    glib::timeout_add_local_once(Duration::from_secs(1), move || {
-        fallback.input(WindowInput::FirstFrame)
-    });
+    let fallback = driver.clone();
+    glib::timeout_add_local_once(Duration::from_secs(1), move || fallback.allow_opens());
 }
 
 fn spawn_tick(sender: &ComponentSender<Window>) {
