@@ -1,7 +1,8 @@
 //! A ring of history rows kept as packed blocks of 32 rows. Each finished block is stored
 //! column by column: a column that does not change costs three bytes, one that varies costs as
-//! many bits per row as its spread needs, gaps are a bit mask, and so is a code most rows share
-//! when that is smaller (zero, for a disk at rest between writes). An idle machine's steady
+//! many bits per row as its spread needs, gaps are a bit mask, and when smaller so are the rows
+//! holding a code most rows share (zero, for a disk at rest between writes) or the rows
+//! repeating the row before (a figure that stands between reads). An idle machine's steady
 //! memory size and its quiet disks and network then cost almost nothing. Only the newest block
 //! is kept unpacked while it fills.
 
@@ -19,6 +20,9 @@ const HAS_GAPS: u8 = 0x80;
 /// Column tag bit: many rows hold one code (zero, for a disk at rest), and a 32-bit mask of
 /// them and that code follow; only the other rows are packed.
 const HAS_COMMON: u8 = 0x40;
+/// Column tag bit: many rows repeat the row before them (a value that stands between reads),
+/// and a 32-bit mask of them follows; only the other rows are packed.
+const HAS_REPEATS: u8 = 0x20;
 /// Column tag bits: how many bits each packed row's offset from their minimum takes.
 const WIDTH: u8 = 0x1F;
 
@@ -191,18 +195,27 @@ struct Shape {
     gaps: u32,
     /// Rows holding one frequent code, which is stored once: (mask, code).
     common: Option<(u32, u16)>,
-    /// The smallest packed code (`None`: every row is a gap or the common code).
+    /// Rows holding the same code as the row before them (0: not used).
+    repeats: u32,
+    /// The smallest packed code (`None`: every row is a gap, common or a repeat).
     min: Option<u16>,
     /// Bits per packed row.
     width: u32,
 }
 
 impl Shape {
-    /// The shape of `codes` (one column of a block), choosing the smaller of plain packing
-    /// and packing with a common code.
+    /// The shape of `codes` (one column of a block), choosing the smallest of plain packing,
+    /// packing with repeats and packing with a common code.
     fn of(codes: &[u16; BLOCK_ROWS as usize]) -> Self {
         let gaps = mask_where(codes, |code| code == GAP);
-        let plain = Self::packing(codes, gaps, None);
+        let repeats = (1..codes.len())
+            .filter(|row| codes[*row] != GAP && codes[*row] == codes[row - 1])
+            .fold(0u32, |mask, row| mask | 1 << row);
+        let plain = Self::packing(codes, gaps, None, 0);
+        let plain = match Self::packing(codes, gaps, None, repeats) {
+            with_repeats if repeats != 0 && with_repeats.size() < plain.size() => with_repeats,
+            _ => plain,
+        };
         let mut sorted = *codes;
         sorted.sort_unstable();
         let Some(frequent) = sorted
@@ -217,6 +230,7 @@ impl Shape {
             codes,
             gaps,
             Some((mask_where(codes, |code| code == frequent), frequent)),
+            0,
         );
         if with_common.size() < plain.size() {
             with_common
@@ -225,9 +239,9 @@ impl Shape {
         }
     }
 
-    /// Packs the rows that are neither gaps nor the common code.
-    fn packing(codes: &[u16], gaps: u32, common: Option<(u32, u16)>) -> Self {
-        let skipped = gaps | common.map_or(0, |(mask, _)| mask);
+    /// Packs the rows that are neither gaps, nor the common code, nor repeats.
+    fn packing(codes: &[u16], gaps: u32, common: Option<(u32, u16)>, repeats: u32) -> Self {
+        let skipped = gaps | common.map_or(0, |(mask, _)| mask) | repeats;
         let packed = codes
             .iter()
             .enumerate()
@@ -237,6 +251,7 @@ impl Shape {
         Self {
             gaps,
             common,
+            repeats,
             min,
             width: match (min, max) {
                 (Some(min), Some(max)) => u16::BITS - (max - min).leading_zeros(),
@@ -245,10 +260,14 @@ impl Shape {
         }
     }
 
-    /// Rows packed in bits (neither gaps nor the common code).
+    /// The rows not packed in bits: gaps, the common code's and repeats.
+    fn skipped(&self) -> u32 {
+        self.gaps | self.common.map_or(0, |(mask, _)| mask) | self.repeats
+    }
+
+    /// Rows packed in bits.
     fn packed_rows(&self) -> u32 {
-        let skipped = self.gaps | self.common.map_or(0, |(mask, _)| mask);
-        BLOCK_ROWS - skipped.count_ones()
+        BLOCK_ROWS - self.skipped().count_ones()
     }
 
     /// Bytes the column takes in the block.
@@ -258,8 +277,9 @@ impl Shape {
         }
         let gaps = if self.gaps != 0 { 4 } else { 0 };
         let common = if self.common.is_some() { 6 } else { 0 };
+        let repeats = if self.repeats != 0 { 4 } else { 0 };
         let bits = (self.packed_rows() * self.width).div_ceil(8) as usize;
-        3 + gaps + common + bits
+        3 + gaps + common + repeats + bits
     }
 }
 
@@ -274,9 +294,9 @@ fn mask_where(codes: &[u16], test: impl Fn(u16) -> bool) -> u32 {
 
 /// Packs a full block (`BLOCK_ROWS` rows), column by column. A column is a tag byte, then
 /// unless all its rows are gaps: the gap mask if it has gaps (4 bytes, bit `r` for row `r`),
-/// the common code's mask and the code if it has one (6 bytes), the smallest packed code
-/// (2 bytes), and the other rows' offsets from it in the tag's width of bits, least
-/// significant bit first.
+/// the common code's mask and the code if it has one (6 bytes), the repeats' mask if it has
+/// them (4 bytes), the smallest packed code (2 bytes), and the other rows' offsets from it in
+/// the tag's width of bits, least significant bit first.
 fn pack<const M: usize>(rows: &[[u16; M]]) -> Box<[u8]> {
     debug_assert_eq!(rows.len(), BLOCK_ROWS as usize);
     let shapes: [Shape; M] = std::array::from_fn(|column| {
@@ -298,16 +318,21 @@ fn pack<const M: usize>(rows: &[[u16; M]]) -> Box<[u8]> {
         if shape.common.is_some() {
             tag |= HAS_COMMON;
         }
+        if shape.repeats != 0 {
+            tag |= HAS_REPEATS;
+        }
         out.push(tag);
         if shape.gaps != 0 {
             out.extend_from_slice(&shape.gaps.to_le_bytes());
         }
-        let mut skipped = shape.gaps;
         if let Some((mask, code)) = shape.common {
             out.extend_from_slice(&mask.to_le_bytes());
             out.extend_from_slice(&code.to_le_bytes());
-            skipped |= mask;
         }
+        if shape.repeats != 0 {
+            out.extend_from_slice(&shape.repeats.to_le_bytes());
+        }
+        let skipped = shape.skipped();
         let min = shape.min.unwrap_or(0);
         out.extend_from_slice(&min.to_le_bytes());
         let mut bits: u32 = 0;
@@ -338,6 +363,8 @@ struct Column<'a> {
     gaps: u32,
     /// The rows holding the common code, and the code.
     common: (u32, u16),
+    /// The rows holding the code of the row before them.
+    repeats: u32,
     min: u16,
     width: u32,
     bits: &'a [u8],
@@ -354,53 +381,81 @@ impl Column<'_> {
         if common_rows & bit != 0 {
             return common;
         }
-        // The row's place among the packed rows.
-        let rank = (!(self.gaps | common_rows) & (bit - 1)).count_ones();
+        // A repeat has the code of the last row up to it that is not one (never a gap).
+        let up_to_row = u32::MAX >> (31 - row);
+        let source = 31 - (!self.repeats & up_to_row).leading_zeros();
+        // That row's place among the packed rows.
+        let packed = !(self.gaps | common_rows | self.repeats);
+        let rank = (packed & ((1u32 << source) - 1)).count_ones();
         self.min + read_bits(self.bits, (rank * self.width) as usize, self.width)
+    }
+}
+
+/// Reads a packed block's bytes in order; past the end it reads nothing.
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, len: usize) -> &'a [u8] {
+        let part = self.bytes.get(self.at..self.at + len).unwrap_or(&[]);
+        self.at += len;
+        part
+    }
+
+    fn byte(&mut self) -> Option<u8> {
+        self.take(1).first().copied()
+    }
+
+    fn code(&mut self) -> Option<u16> {
+        self.take(2).try_into().ok().map(u16::from_le_bytes)
+    }
+
+    /// A row mask if the tag says one follows, else no rows.
+    fn mask(&mut self, present: bool) -> u32 {
+        if present {
+            self.take(4).try_into().map_or(u32::MAX, u32::from_le_bytes)
+        } else {
+            0
+        }
     }
 }
 
 /// Splits a packed block into its `M` columns.
 fn columns<const M: usize>(packed: &[u8]) -> [Column<'_>; M] {
-    let mut at = 0;
+    let mut cursor = Cursor {
+        bytes: packed,
+        at: 0,
+    };
     std::array::from_fn(|_| {
-        let tag = packed.get(at).copied().unwrap_or(ALL_GAPS);
-        at += 1;
+        let tag = cursor.byte().unwrap_or(ALL_GAPS);
         if tag == ALL_GAPS {
             return Column {
                 gaps: u32::MAX,
                 common: (0, 0),
+                repeats: 0,
                 min: 0,
                 width: 0,
                 bits: &[],
             };
         }
-        let mut take = |len: usize| {
-            let part = packed.get(at..at + len).unwrap_or(&[]);
-            at += len;
-            part
-        };
-        let mut mask = |present: bool| {
-            if present {
-                take(4).try_into().map_or(u32::MAX, u32::from_le_bytes)
-            } else {
-                0
-            }
-        };
-        let gaps = mask(tag & HAS_GAPS != 0);
-        let common_rows = mask(tag & HAS_COMMON != 0);
+        let gaps = cursor.mask(tag & HAS_GAPS != 0);
+        let common_rows = cursor.mask(tag & HAS_COMMON != 0);
         let common = if tag & HAS_COMMON != 0 {
-            take(2).try_into().map_or(GAP, u16::from_le_bytes)
+            cursor.code().unwrap_or(GAP)
         } else {
             GAP
         };
-        let min = take(2).try_into().map_or(0, u16::from_le_bytes);
+        let repeats = cursor.mask(tag & HAS_REPEATS != 0);
+        let min = cursor.code().unwrap_or(0);
         let width = u32::from(tag & WIDTH);
-        let stored = (BLOCK_ROWS - (gaps | common_rows).count_ones()) * width;
-        let bits = take(stored.div_ceil(8) as usize);
+        let stored = (BLOCK_ROWS - (gaps | common_rows | repeats).count_ones()) * width;
+        let bits = cursor.take(stored.div_ceil(8) as usize);
         Column {
             gaps,
             common: (common_rows, common),
+            repeats,
             min,
             width,
             bits,
@@ -439,9 +494,10 @@ fn unpack<const M: usize>(packed: &[u8], rows: &mut [[u16; M]; BLOCK_ROWS as usi
 mod tests {
     use super::*;
 
-    /// A reproducible mix of codes: small and large spreads, runs and gaps, and a column that
-    /// is mostly zero with scattered different values (packed with a common code).
-    fn sample_row(index: u32) -> [u16; 5] {
+    /// A reproducible mix of codes: small and large spreads, runs and gaps, a column that is
+    /// mostly zero with scattered different values (packed with a common code), and one whose
+    /// widely spread values stand for ten rows at a time (packed with repeats).
+    fn sample_row(index: u32) -> [u16; 6] {
         let noise = index.wrapping_mul(2_654_435_761) >> 16;
         [
             0x4000 + (noise % 7) as u16,
@@ -457,12 +513,16 @@ mod tests {
                 7 => GAP,
                 _ => 0,
             },
+            match index % 23 {
+                0 => GAP,
+                _ => 0x3000 + ((index / 10).wrapping_mul(40_503) % 4096) as u16,
+            },
         ]
     }
 
     #[test]
     fn every_row_reads_back_as_written() {
-        let mut ring = BlockRing::<5>::new(1000, 0);
+        let mut ring = BlockRing::<6>::new(1000, 0);
         for index in 0..500 {
             ring.set(index, sample_row(index));
         }
@@ -471,13 +531,13 @@ mod tests {
             assert_eq!(ring.get(index), sample_row(index), "row {index}");
             assert_eq!(reader.row(index), sample_row(index), "row {index}");
         }
-        assert_eq!(ring.get(500), [GAP; 5], "a row after the last one is a gap");
+        assert_eq!(ring.get(500), [GAP; 6], "a row after the last one is a gap");
     }
 
     #[test]
     fn rings_with_different_phases_pack_at_different_writes_and_read_alike() {
-        let mut even = BlockRing::<5>::new(300, 0);
-        let mut shifted = BlockRing::<5>::new(300, 13);
+        let mut even = BlockRing::<6>::new(300, 0);
+        let mut shifted = BlockRing::<6>::new(300, 13);
         for index in 0..20 {
             even.set(index, sample_row(index));
             shifted.set(index, sample_row(index));
@@ -539,6 +599,20 @@ mod tests {
     }
 
     #[test]
+    fn values_that_stand_between_reads_cost_only_their_changes() {
+        // A figure read every 10 s and repeated between (or a balloon's): four different
+        // values in the block, far apart. Packed plainly every row would take 15 bits.
+        let mut ring = BlockRing::<1>::new(100, 0);
+        for index in 0..=BLOCK_ROWS {
+            ring.set(index, [0x4000 + (index / 10) as u16 * 0x1234]);
+        }
+        assert!(ring.sealed[0].len() <= 17, "{} bytes", ring.sealed[0].len());
+        for index in 0..BLOCK_ROWS {
+            assert_eq!(ring.get(index), [0x4000 + (index / 10) as u16 * 0x1234]);
+        }
+    }
+
+    #[test]
     fn skipped_rows_are_gaps_and_the_last_row_can_be_replaced() {
         let mut ring = BlockRing::<2>::new(200, 0);
         ring.set(10, [1, 1]);
@@ -568,7 +642,7 @@ mod tests {
         };
         for phase in [0, 5, 31] {
             let mut capacity = 100;
-            let mut ring = BlockRing::<5>::new(capacity, phase);
+            let mut ring = BlockRing::<6>::new(capacity, phase);
             let mut written = std::collections::HashMap::new();
             let mut head = 0;
             // Rows before this had left the ring before it last grew.
@@ -594,9 +668,9 @@ mod tests {
                 let mut reader = ring.reader();
                 for index in (head + 1).saturating_sub(capacity).max(kept_from)..=head + 2 {
                     let expected = if index > head {
-                        [GAP; 5]
+                        [GAP; 6]
                     } else {
-                        written.get(&index).copied().unwrap_or([GAP; 5])
+                        written.get(&index).copied().unwrap_or([GAP; 6])
                     };
                     assert_eq!(
                         ring.get(index),
