@@ -212,9 +212,11 @@ impl Shape {
             .filter(|row| codes[*row] != GAP && codes[*row] == codes[row - 1])
             .fold(0u32, |mask, row| mask | 1 << row);
         let plain = Self::packing(codes, gaps, None, 0);
-        let plain = match Self::packing(codes, gaps, None, repeats) {
-            with_repeats if repeats != 0 && with_repeats.size() < plain.size() => with_repeats,
-            _ => plain,
+        let with_repeats = Self::packing(codes, gaps, None, repeats);
+        let best = if repeats != 0 && with_repeats.size() < plain.size() {
+            with_repeats
+        } else {
+            plain
         };
         let mut sorted = *codes;
         sorted.sort_unstable();
@@ -224,7 +226,7 @@ impl Shape {
             .max_by_key(|run| run.len())
             .map(|run| run[0])
         else {
-            return plain;
+            return best;
         };
         let with_common = Self::packing(
             codes,
@@ -232,10 +234,10 @@ impl Shape {
             Some((mask_where(codes, |code| code == frequent), frequent)),
             0,
         );
-        if with_common.size() < plain.size() {
+        if with_common.size() < best.size() {
             with_common
         } else {
-            plain
+            best
         }
     }
 
