@@ -68,9 +68,18 @@ class Session:
 
     def _start_xvfb(self, first_display: int, size: str) -> dict:
         n = first_display
-        while os.path.exists(f"/tmp/.X11-unix/X{n}") or os.path.exists(f"/tmp/.X{n}-lock"):
+        # Two sessions started at once can both find the same free number; the one whose
+        # server loses the race tries the next numbers.
+        for _ in range(10):
+            while os.path.exists(f"/tmp/.X11-unix/X{n}") or os.path.exists(f"/tmp/.X{n}-lock"):
+                n += 1
+            if self._try_xvfb(n, size):
+                self.display = n
+                return {"DISPLAY": f":{n}"}
             n += 1
-        self.display = n
+        raise RuntimeError(f"Xvfb did not start on :{first_display} to :{n - 1}")
+
+    def _try_xvfb(self, n: int, size: str) -> bool:
         # Xvfb writes its display number to -displayfd once it accepts clients: waiting for the
         # socket file alone raced with the server's start (a client saw "cannot open display").
         ready_read, ready_write = os.pipe()
@@ -83,8 +92,9 @@ class Session:
             ready_fds, _, _ = select.select([ready], [], [], 10)
             if not ready_fds or not ready.readline().strip():
                 self.server.kill()
-                raise RuntimeError(f"Xvfb did not start on :{n}")
-        return {"DISPLAY": f":{n}"}
+                self.server.wait()
+                return False
+        return True
 
     def _start_weston(self, size: str) -> dict:
         runtime = pathlib.Path(self.dir) / "run"
