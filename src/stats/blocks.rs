@@ -169,7 +169,7 @@ pub(crate) struct Reader<'a, const M: usize> {
 }
 
 impl<const M: usize> Reader<'_, M> {
-    /// The row at `index`, as [`BlockRing::get`] gives it.
+    /// The row at `index`: all gaps when it was never written or is no longer kept.
     pub fn row(&mut self, index: u32) -> [u16; M] {
         let ring = self.ring;
         let index = index.saturating_add(ring.phase);
