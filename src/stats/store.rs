@@ -142,7 +142,8 @@ impl StatsStore {
             connection.host = History::new(retention.host_layout());
             connection.last = None;
             for vm in &mut connection.vms {
-                vm.history = History::staggered(vm_layout(retention, vm.detailed), vm.phase());
+                vm.history =
+                    History::staggered(vm_layout(retention, vm.detailed), block_phase(&vm.uuid));
             }
         }
     }
@@ -428,15 +429,11 @@ impl VmEntry {
             history: History::staggered(retention.vm_layout(), block_phase(&uuid)),
         }
     }
-
-    /// Where this domain's history blocks end (see `History::staggered`).
-    fn phase(&self) -> u32 {
-        block_phase(&self.uuid)
-    }
 }
 
-/// A domain's block phase, from its UUID (random): ingesting a tick packs about one in 32 of a
-/// fleet's histories, not all of them every 32nd tick.
+/// Where a domain's history blocks end (see `History::staggered`), from its UUID (random):
+/// ingesting a tick packs about one in 32 of a fleet's histories, not all of them every 32nd
+/// tick.
 fn block_phase(uuid: &DomainUuid) -> u32 {
     u32::from(uuid.0[15])
 }
