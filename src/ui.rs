@@ -6,6 +6,7 @@
 mod a11y;
 mod about;
 mod add_connection;
+mod after_paint;
 mod busiest;
 mod chart;
 #[cfg(test)]

@@ -68,7 +68,8 @@ impl RedrawPacer {
         }
     }
 
-    /// The charts were redrawn at `now` (by a request, a scheduled redraw or any other cause).
+    /// A tick's redraw was let through or done at `now` (a request answered `Now`, or the
+    /// scheduled one).
     pub fn drawn(&mut self, now: Instant) {
         self.last = Some(now);
         self.scheduled = false;

@@ -111,6 +111,7 @@ fn dialogs_work_through_their_widgets() {
     super::fleet_tests::row_menu_shows_every_item();
     super::fleet_tests::rows_stay_in_view_right_to_left();
     super::spinner::tests::turns_only_while_shown();
+    super::after_paint::tests::runs_once_after_the_next_painted_frame();
 }
 
 type Outputs = Rc<RefCell<Vec<AddConnectionOutput>>>;

@@ -86,8 +86,10 @@ pub enum WindowInput {
     Tick,
     /// Statistics settings changed.
     PollingChanged,
-    /// Redraw the visible charts (a deferred redraw after statistics ticks, or a new ranking).
+    /// Redraw the visible charts (a new ranking, or the frame after a tick's).
     RedrawCharts,
+    /// The redraw the pacer deferred after statistics ticks.
+    PacedRedraw,
     /// Select this machine in the fleet (from a busiest-machines list).
     SelectMachine(ConnectionId, DomainUuid),
 }
@@ -296,6 +298,7 @@ impl Component for Window {
             WindowInput::Tick => self.tick(),
             WindowInput::PollingChanged => self.apply_polling_settings(),
             WindowInput::RedrawCharts => self.redraw_charts(),
+            WindowInput::PacedRedraw => self.paced_redraw(),
             WindowInput::SelectMachine(connection, uuid) => self.select_machine(connection, uuid),
         }
         self.layout.update_actions(&self.fleet.selected_items());
