@@ -6,7 +6,7 @@
 //! screen — a fleet column and the page's charts — made in one frame send most of the window;
 //! in two frames they send only themselves.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use gtk::prelude::*;
@@ -15,8 +15,8 @@ use gtk::{gdk, glib};
 /// Runs work after a widget's next painted frame, one run waiting at a time.
 #[derive(Default)]
 pub struct AfterPaint {
-    /// A run waits for the frame clock's next after-paint.
-    pending: Rc<Cell<bool>>,
+    /// The frame clock handler of the run that waits, if one does.
+    waiting: Rc<RefCell<Option<glib::SignalHandlerId>>>,
 }
 
 impl AfterPaint {
@@ -25,28 +25,24 @@ impl AfterPaint {
     /// dropped and this returns false (the waiting one does the same work). A widget that is
     /// not realized has no frames: `run` runs at once.
     pub fn schedule(&self, widget: &impl IsA<gtk::Widget>, run: impl FnOnce() + 'static) -> bool {
-        if self.pending.get() {
+        if self.waiting.borrow().is_some() {
             return false;
         }
         let Some(clock) = widget.frame_clock() else {
             run();
             return true;
         };
-        let pending = self.pending.clone();
+        let waiting = self.waiting.clone();
         let run = Cell::new(Some(run));
-        let handler = Rc::new(Cell::new(None::<glib::SignalHandlerId>));
-        let handler_slot = handler.clone();
         let id = clock.connect_after_paint(move |clock| {
-            if let Some(id) = handler_slot.take() {
+            if let Some(id) = waiting.borrow_mut().take() {
                 clock.disconnect(id);
             }
-            pending.set(false);
             if let Some(run) = run.take() {
                 run();
             }
         });
-        handler.set(Some(id));
-        self.pending.set(true);
+        *self.waiting.borrow_mut() = Some(id);
         clock.request_phase(gdk::FrameClockPhase::AFTER_PAINT);
         true
     }
